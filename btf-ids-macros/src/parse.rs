@@ -1,0 +1,365 @@
+//! Syntax of `btf_id_list!`, `btf_set!`, `btf_set8!` and `btf_kfuncs!`.
+//!
+//! ```text
+//! decl   := attr* vis `static` IDENT `=` body `;`
+//! body   := `[` entry (`,` entry)* `,`? `]` | entry
+//! entry  := `unused` | kind NAME (`(` flags-expr `)`)?      (plain sets: no flags)
+//! kentry := path-to-a-#[kfunc] | `func` NAME (`(` flags-expr `)`)?   (btf_kfuncs!)
+//! kind   := `struct` | `union` | `typedef` | `func`
+//! ```
+//!
+//! Entries are parsed one by one and every mistake is collected, so a user
+//! sees all of them in one build.
+
+use crate::symbol::Kind;
+use proc_macro2::{Span, TokenStream, TokenTree};
+use quote::ToTokens;
+use syn::ext::IdentExt;
+use syn::parse::{ParseStream, Parser};
+use syn::spanned::Spanned;
+use syn::{Attribute, Ident, Path, Token, Visibility};
+
+/// Which macro is being parsed; it decides which entries are allowed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Macro {
+    List,
+    Set,
+    Set8,
+    Kfuncs,
+}
+
+impl Macro {
+    fn name(self) -> &'static str {
+        match self {
+            Macro::List => "btf_id_list!",
+            Macro::Set => "btf_set!",
+            Macro::Set8 => "btf_set8!",
+            Macro::Kfuncs => "btf_kfuncs!",
+        }
+    }
+}
+
+/// One `static NAME = [...]` declaration.
+pub struct Decl {
+    /// Attributes passed on to the generated Rust static.
+    pub attrs: Vec<Attribute>,
+    /// `#[no_mangle]` was given: the `_GLOBAL` form of the C macro.
+    pub global: bool,
+    pub vis: Visibility,
+    pub name: Ident,
+    pub entries: Vec<Entry>,
+}
+
+/// A type or function named by kind, as `BTF_ID(kind, name)` names it.
+#[derive(Clone)]
+pub struct Named {
+    pub kind: Kind,
+    pub name: String,
+    pub name_span: Span,
+}
+
+pub enum Entry {
+    /// `BTF_ID_UNUSED`.
+    Unused,
+    /// `BTF_ID` or `BTF_ID_FLAGS`.
+    Id {
+        named: Named,
+        flags: Option<(TokenStream, Span)>,
+    },
+    /// A `#[kfunc]` function listed by path in `btf_kfuncs!`.
+    Kfunc { path: Path, name: String },
+}
+
+impl Entry {
+    /// The `(kind, name)` a set may hold once only.
+    fn identity(&self) -> Option<(Kind, &str, Span)> {
+        match self {
+            Entry::Unused => None,
+            Entry::Id { named, .. } => Some((named.kind, &named.name, named.name_span)),
+            Entry::Kfunc { path, name } => Some((Kind::Func, name, path.span())),
+        }
+    }
+}
+
+/// Collects every error instead of stopping at the first.
+#[derive(Default)]
+struct Errors(Option<syn::Error>);
+
+impl Errors {
+    fn push(&mut self, e: syn::Error) {
+        match &mut self.0 {
+            Some(all) => all.combine(e),
+            None => self.0 = Some(e),
+        }
+    }
+    fn finish(self) -> syn::Result<()> {
+        self.0.map_or(Ok(()), Err)
+    }
+}
+
+pub fn decls(tokens: TokenStream, mac: Macro) -> syn::Result<Vec<Decl>> {
+    let mut errors = Errors::default();
+    let decls = (|input: ParseStream| {
+        let mut decls = Vec::new();
+        while !input.is_empty() {
+            decls.push(decl(input, mac, &mut errors)?);
+        }
+        Ok(decls)
+    })
+    .parse2(tokens);
+    match decls {
+        Ok(decls) => {
+            if decls.is_empty() {
+                errors.push(syn::Error::new(
+                    Span::call_site(),
+                    format!("{} expects `static NAME = [...];`", mac.name()),
+                ));
+            }
+            errors.finish().map(|()| decls)
+        }
+        Err(e) => {
+            errors.push(e);
+            Err(errors.0.unwrap())
+        }
+    }
+}
+
+fn decl(input: ParseStream, mac: Macro, errors: &mut Errors) -> syn::Result<Decl> {
+    let all_attrs = input.call(Attribute::parse_outer)?;
+    let mut attrs = Vec::new();
+    let mut global = false;
+    for attr in all_attrs {
+        if is_no_mangle(&attr) {
+            if matches!(mac, Macro::Set8 | Macro::Kfuncs) {
+                errors.push(syn::Error::new_spanned(
+                    &attr,
+                    "set8 and kfunc sets have no global form (BTF_SET8_START is always local)",
+                ));
+            }
+            global = true;
+        } else {
+            attrs.push(attr);
+        }
+    }
+    let vis: Visibility = input.parse()?;
+    input.parse::<Token![static]>()?;
+    let name: Ident = input.parse()?;
+    input.parse::<Token![=]>()?;
+    let body: TokenStream;
+    if input.peek(syn::token::Bracket) {
+        let content;
+        syn::bracketed!(content in input);
+        body = content.parse()?;
+    } else {
+        // One entry without brackets: the `_SINGLE` forms.
+        let mut single = TokenStream::new();
+        while !input.is_empty() && !input.peek(Token![;]) {
+            single.extend([input.parse::<TokenTree>()?]);
+        }
+        if single.is_empty() {
+            return Err(input.error("expected `[` followed by the entries"));
+        }
+        body = single;
+    }
+    input.parse::<Token![;]>()?;
+
+    let mut entries = Vec::new();
+    for chunk in split_commas(body) {
+        match (|s: ParseStream| entry(s, mac)).parse2(chunk) {
+            Ok(e) => entries.push(e),
+            Err(e) => errors.push(e),
+        }
+    }
+    if matches!(mac, Macro::Set | Macro::Set8 | Macro::Kfuncs) {
+        check_duplicates(&entries, errors);
+    }
+    if global && mac == Macro::List && entries.is_empty() {
+        errors.push(syn::Error::new(
+            name.span(),
+            "a list needs at least one entry",
+        ));
+    }
+    Ok(Decl {
+        attrs,
+        global,
+        vis,
+        name,
+        entries,
+    })
+}
+
+fn is_no_mangle(attr: &Attribute) -> bool {
+    if attr.path().is_ident("no_mangle") {
+        return true;
+    }
+    // `#[unsafe(no_mangle)]`
+    attr.path().is_ident("unsafe")
+        && attr
+            .parse_args::<Ident>()
+            .is_ok_and(|inner| inner == "no_mangle")
+}
+
+/// Split at top-level commas; a trailing comma is allowed. An empty chunk in
+/// the middle (`a,,b`) is kept so it is reported.
+fn split_commas(body: TokenStream) -> Vec<TokenStream> {
+    let mut chunks = vec![TokenStream::new()];
+    for tt in body {
+        match &tt {
+            TokenTree::Punct(p) if p.as_char() == ',' => {
+                if chunks.last().unwrap().is_empty() {
+                    // Report `,,` at the stray comma.
+                    let mut stray = TokenStream::new();
+                    stray.extend([tt.clone()]);
+                    *chunks.last_mut().unwrap() = stray;
+                }
+                chunks.push(TokenStream::new());
+            }
+            _ => chunks.last_mut().unwrap().extend([tt]),
+        }
+    }
+    if chunks.last().is_some_and(TokenStream::is_empty) {
+        chunks.pop();
+    }
+    chunks
+}
+
+fn entry(input: ParseStream, mac: Macro) -> syn::Result<Entry> {
+    if input.peek(Token![,]) {
+        return Err(input.error("expected an entry before this comma"));
+    }
+    if mac == Macro::Kfuncs && !is_kind_word(input, "func") {
+        let path: Path = input.parse()?;
+        let name = path
+            .segments
+            .last()
+            .map(|s| s.ident.unraw().to_string())
+            .unwrap_or_default();
+        if !input.is_empty() {
+            return Err(input.error(
+                "a kfunc path takes no flags: they come from its #[kfunc] attribute \
+                 (write `func NAME(FLAGS)` for a function not written in Rust)",
+            ));
+        }
+        return Ok(Entry::Kfunc { path, name });
+    }
+
+    let word = input.call(Ident::parse_any)?;
+    let word_str = word.to_string();
+    if word_str == "unused" {
+        if mac != Macro::List {
+            return Err(syn::Error::new(
+                word.span(),
+                format!(
+                    "`unused` (BTF_ID_UNUSED) belongs in btf_id_list!, not in {}",
+                    mac.name()
+                ),
+            ));
+        }
+        if !input.is_empty() {
+            return Err(input.error("expected `,` after `unused`"));
+        }
+        return Ok(Entry::Unused);
+    }
+    let Some(kind) = Kind::from_word(&word_str) else {
+        return Err(syn::Error::new(
+            word.span(),
+            format!(
+                "unknown BTF ID kind `{word_str}`: expected `struct`, `union`, `typedef` or `func`{}",
+                if mac == Macro::List { ", or `unused`" } else { "" }
+            ),
+        ));
+    };
+    if mac == Macro::Kfuncs && kind != Kind::Func {
+        return Err(syn::Error::new(
+            word.span(),
+            "a kfunc set holds functions only: expected `func`",
+        ));
+    }
+    if input.is_empty() {
+        return Err(syn::Error::new(
+            word.span(),
+            format!("expected the name of the {word_str} after `{word_str}`"),
+        ));
+    }
+    let name = match input.call(Ident::parse_any) {
+        Ok(name) => name,
+        Err(_) => {
+            let tt: TokenTree = input.parse()?;
+            return Err(syn::Error::new(
+                tt.span(),
+                format!(
+                    "expected the {word_str}'s name as an identifier, found `{}`",
+                    tt.to_token_stream()
+                ),
+            ));
+        }
+    };
+    let named = Named {
+        kind,
+        name: name.unraw().to_string(),
+        name_span: name.span(),
+    };
+    let mut flags = None;
+    if input.peek(syn::token::Paren) {
+        let content;
+        let paren = syn::parenthesized!(content in input);
+        let expr: TokenStream = content.parse()?;
+        match mac {
+            Macro::Set8 | Macro::Kfuncs => {
+                if expr.is_empty() {
+                    return Err(syn::Error::new(
+                        paren.span.join(),
+                        "expected a flags expression inside the parentheses",
+                    ));
+                }
+                flags = Some((expr, paren.span.join()));
+            }
+            Macro::List | Macro::Set => {
+                return Err(syn::Error::new(
+                    paren.span.join(),
+                    format!(
+                        "flags belong to set8 entries (BTF_ID_FLAGS); {} entries take none",
+                        mac.name()
+                    ),
+                ));
+            }
+        }
+    }
+    if !input.is_empty() {
+        let tt: TokenTree = input.parse()?;
+        return Err(syn::Error::new(
+            tt.span(),
+            format!("expected `,` or `]` after `{word_str} {}`", named.name),
+        ));
+    }
+    Ok(Entry::Id { named, flags })
+}
+
+/// `func NAME` (a kernel function by name) as opposed to a path: the kind
+/// word is directly followed by another identifier.
+fn is_kind_word(input: ParseStream, word: &str) -> bool {
+    let fork = input.fork();
+    fork.call(Ident::parse_any).is_ok_and(|i| i == word) && fork.call(Ident::parse_any).is_ok()
+}
+
+fn check_duplicates(entries: &[Entry], errors: &mut Errors) {
+    let mut seen: Vec<(Kind, &str, Span)> = Vec::new();
+    for e in entries {
+        let Some((kind, name, span)) = e.identity() else {
+            continue;
+        };
+        if let Some((_, _, first)) = seen.iter().find(|(k, n, _)| *k == kind && *n == name) {
+            let mut err = syn::Error::new(
+                span,
+                format!(
+                    "`{} {name}` is listed twice; a set holds each ID once",
+                    kind.word()
+                ),
+            );
+            err.combine(syn::Error::new(*first, "first listed here"));
+            errors.push(err);
+        } else {
+            seen.push((kind, name, span));
+        }
+    }
+}

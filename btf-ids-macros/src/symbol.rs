@@ -1,0 +1,137 @@
+//! The one place that forms the names `resolve_btfids` reads.
+//!
+//! The kernel tool recognises `__BTF_ID__<kind>__<name>__<unique>` entry
+//! symbols and `__BTF_ID__set__<name>` / `__BTF_ID__set8__<name>` set symbols.
+//! It cuts an entry's `<unique>` at the last `_`, so every suffix formed here is
+//! made of ASCII letters and digits only.
+//!
+//! C gets uniqueness from `__COUNTER__` and `__LINE__`. That is not enough for
+//! Rust: fat LTO merges the module-level assembly of every crate into one
+//! file, so a `.local` name must also be unique across crates. The suffix is
+//! therefore a hash of the crate's identity followed by a per-crate counter.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The section every block goes to, as in `BTF_IDS_SECTION`.
+pub const SECTION: &str = ".BTF_ids";
+
+/// Number of blocks (lists, sets, entries) named so far in this crate.
+///
+/// rustc loads the proc-macro once per crate it compiles and expands macros
+/// in a fixed order, so the numbering is deterministic for a given source.
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// The kind word between `__BTF_ID__` and the name, as `BTF_ID(prefix, name)`
+/// spells it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Kind {
+    Struct,
+    Union,
+    Typedef,
+    Func,
+}
+
+impl Kind {
+    pub fn word(self) -> &'static str {
+        match self {
+            Kind::Struct => "struct",
+            Kind::Union => "union",
+            Kind::Typedef => "typedef",
+            Kind::Func => "func",
+        }
+    }
+
+    pub const ALL: [Kind; 4] = [Kind::Struct, Kind::Union, Kind::Typedef, Kind::Func];
+
+    pub fn from_word(word: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.word() == word)
+    }
+}
+
+/// Which of the two set layouts a block has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SetLayout {
+    /// `struct btf_id_set`: u32 cnt, then u32 ids.
+    Set,
+    /// `struct btf_id_set8`: u32 cnt, u32 flags, then (id, flags) pairs.
+    Set8,
+}
+
+impl SetLayout {
+    fn word(self) -> &'static str {
+        match self {
+            SetLayout::Set => "set",
+            SetLayout::Set8 => "set8",
+        }
+    }
+}
+
+/// A suffix unique within the whole link: `<crate hash, 16 hex><counter>`.
+pub fn unique_suffix() -> String {
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!("{:016x}n{}", crate_hash(), n)
+}
+
+/// `__BTF_ID__<kind>__<name>__<unique>`: one ID slot.
+pub fn entry(kind: Kind, name: &str) -> String {
+    format!("__BTF_ID__{}__{}__{}", kind.word(), name, unique_suffix())
+}
+
+/// `__BTF_ID__set__<name>__<unique>` or `__BTF_ID__set8__...`.
+///
+/// C uses the bare set name. resolve_btfids takes everything after `set__` as
+/// the name and insists each set name occurs once in the object, so the suffix
+/// keeps two crates (or two modules) with a set of the same name apart.
+pub fn set(layout: SetLayout, name: &str, suffix: &str) -> String {
+    format!("__BTF_ID__{}__{}__{}", layout.word(), name, suffix)
+}
+
+/// The label the typed view reaches the data through.
+///
+/// C keeps this label `.local`; Rust declares it as an `extern` static, which
+/// needs a symbol the linker can see, so it is global but hidden, under a name
+/// no other crate forms.
+pub fn hidden_label(name: &str, suffix: &str) -> String {
+    format!("__btf_ids_{}_{}", name, suffix)
+}
+
+/// FNV-1a over the crate's identity as cargo reports it to rustc.
+fn crate_hash() -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for var in [
+        "CARGO_PKG_NAME",
+        "CARGO_CRATE_NAME",
+        "CARGO_PKG_VERSION",
+        "CARGO_MANIFEST_DIR",
+    ] {
+        let value = std::env::var(var).unwrap_or_default();
+        for b in var.bytes().chain([0]).chain(value.bytes()).chain([0]) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suffixes_hold_no_underscore_and_differ() {
+        let a = unique_suffix();
+        let b = unique_suffix();
+        assert_ne!(a, b);
+        assert!(!a.contains('_') && a.chars().all(|c| c.is_ascii_alphanumeric()));
+    }
+
+    #[test]
+    fn entry_name_cuts_back_to_the_type_name() {
+        let sym = entry(Kind::Struct, "foo__bar");
+        let rest = sym.strip_prefix("__BTF_ID__struct__").unwrap();
+        // resolve_btfids: cut at the last '_', which must follow another '_'.
+        let cut = rest.rfind('_').unwrap();
+        assert_eq!(&rest[cut - 1..cut], "_");
+        assert_eq!(&rest[..cut - 1], "foo__bar");
+    }
+}

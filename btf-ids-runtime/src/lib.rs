@@ -1,0 +1,63 @@
+//! Typed, `no_std` views over the `.BTF_ids` data that the kernel's
+//! `resolve_btfids` patches, and the Rust twins of `include/linux/btf_ids.h`.
+//!
+//! This is the one crate a kernel-style Rust crate depends on: it re-exports
+//! every macro and owns the types they expand to.
+//!
+//! | C (`btf_ids.h`) | Rust |
+//! |---|---|
+//! | `BTF_ID_LIST(name)` + `BTF_ID(kind, n)` + `BTF_ID_UNUSED` | [`btf_id_list!`] |
+//! | `BTF_ID_LIST_SINGLE(name, kind, n)` | `btf_id_list! { static NAME = kind n; }` |
+//! | `BTF_ID_LIST_GLOBAL(name, n)`, `..._GLOBAL_SINGLE` | `#[no_mangle]` on the declaration |
+//! | `BTF_SET_START/END`, `BTF_SET_START_GLOBAL` | [`btf_set!`] |
+//! | `BTF_SET8_START/END` + `BTF_ID_FLAGS` | [`btf_set8!`] |
+//! | `BTF_KFUNCS_START/END` | [`btf_kfuncs!`] |
+//!
+//! ```
+//! use btf_ids_runtime::{btf_id_list, btf_set, btf_set8};
+//! use btf_ids_runtime::flags::*;
+//!
+//! btf_id_list! {
+//!     pub static TRACING_IDS = [struct task_struct, unused, func bpf_task_acquire];
+//! }
+//! btf_set! { static TASK_SET = [func bpf_task_release, func bpf_task_acquire]; }
+//! btf_set8! {
+//!     static TASK_SET8 = [func bpf_task_acquire(KF_ACQUIRE | KF_RET_NULL),
+//!                         func bpf_task_release(KF_RELEASE)];
+//! }
+//!
+//! fn main() {
+//!     // Until resolve_btfids patches the file, every ID reads 0.
+//!     assert_eq!(TRACING_IDS.len(), 3);
+//!     assert_eq!(TRACING_IDS[1], 0);
+//!     assert_eq!(TASK_SET.capacity(), 2);
+//!     assert_eq!(TASK_SET8.capacity(), 2);
+//! }
+//! ```
+#![no_std]
+
+pub mod flags;
+pub mod insn;
+pub mod kfunc;
+pub mod registry;
+mod views;
+
+pub use views::{BtfIdList, BtfIdSet, BtfIdSet8, BtfIdSet8Pair};
+
+pub use btf_ids_macros::{btf_id_list, btf_kfuncs, btf_set, btf_set8};
+
+/// Picks the `CONFIG_DEBUG_INFO_BTF` branch of an expansion.
+#[cfg(feature = "debug-info-btf")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __btf_ids_config {
+    (enabled { $($enabled:tt)* } disabled { $($disabled:tt)* }) => { $($enabled)* };
+}
+
+/// Picks the `#else` branch of an expansion: no `.BTF_ids` at all.
+#[cfg(not(feature = "debug-info-btf"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __btf_ids_config {
+    (enabled { $($enabled:tt)* } disabled { $($disabled:tt)* }) => { $($disabled)* };
+}

@@ -1,0 +1,1 @@
+//! Only the trybuild cases in tests/ and ui/.
