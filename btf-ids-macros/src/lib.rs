@@ -8,6 +8,7 @@
 
 mod asm;
 mod expand;
+mod kfunc;
 mod parse;
 mod symbol;
 
@@ -45,4 +46,14 @@ pub fn btf_set8(input: TokenStream) -> TokenStream {
 #[proc_macro]
 pub fn btf_kfuncs(input: TokenStream) -> TokenStream {
     run(input, Macro::Kfuncs)
+}
+
+/// `__bpf_kfunc` plus the flags of `BTF_ID_FLAGS`; see
+/// `btf_ids_runtime::kfunc`.
+#[proc_macro_attribute]
+pub fn kfunc(attr: TokenStream, item: TokenStream) -> TokenStream {
+    match kfunc::expand(attr.into(), item.into()) {
+        Ok(tokens) => tokens.into(),
+        Err(e) => e.to_compile_error().into(),
+    }
 }

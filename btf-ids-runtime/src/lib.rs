@@ -44,7 +44,7 @@ mod views;
 
 pub use views::{BtfIdList, BtfIdSet, BtfIdSet8, BtfIdSet8Pair};
 
-pub use btf_ids_macros::{btf_id_list, btf_kfuncs, btf_set, btf_set8};
+pub use btf_ids_macros::{btf_id_list, btf_kfuncs, btf_set, btf_set8, kfunc};
 
 /// Picks the `CONFIG_DEBUG_INFO_BTF` branch of an expansion.
 #[cfg(feature = "debug-info-btf")]
