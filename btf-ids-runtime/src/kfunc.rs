@@ -1,4 +1,33 @@
 //! What a `#[kfunc]` function tells the sets, the registry and tools.
+//!
+//! `#[kfunc(flags...)]` is the Rust twin of C's `__bpf_kfunc` together with the
+//! flags `BTF_ID_FLAGS(func, name, flags)` gives the function in a kfunc set.
+//! Beside each function it generates a type of the same name (types and
+//! functions live in different namespaces) implementing [`Kfunc`], so
+//! `btf_kfuncs!` and tools can read the flags and the argument annotations by
+//! the function's path.
+//!
+//! ```
+//! use btf_ids_runtime::kfunc;
+//! use btf_ids_runtime::kfunc::{ArgAnnotation, Kfunc};
+//! use btf_ids_runtime::flags::KF_DESTRUCTIVE;
+//!
+//! #[kfunc(destructive)]
+//! pub unsafe extern "C" fn bpf_doc_memzero(mem: *mut u8, mem__sz: u32) {
+//!     unsafe { core::ptr::write_bytes(mem, 0, mem__sz as usize) }
+//! }
+//!
+//! fn main() {
+//!     assert_eq!(<bpf_doc_memzero as Kfunc>::NAME, "bpf_doc_memzero");
+//!     assert_eq!(<bpf_doc_memzero as Kfunc>::FLAGS, KF_DESTRUCTIVE);
+//!     let args = <bpf_doc_memzero as Kfunc>::ARGS;
+//!     assert_eq!(args[1].name, "mem__sz");
+//!     assert_eq!(args[1].annotation, ArgAnnotation::Size);
+//! }
+//! ```
+//!
+//! Like a C kfunc, a `#[kfunc]` function is a module-level item (the keep-alive
+//! reference it emits is module-level assembly).
 
 /// Implemented by the type-namespace twin that `#[kfunc]` generates beside
 /// each function; `btf_kfuncs!` reads the flags from it.
@@ -11,4 +40,285 @@ pub trait Kfunc {
     const NAME: &'static str;
     /// Its `KF_*` flags, as `BTF_ID_FLAGS(func, name, flags)` would give them.
     const FLAGS: u32;
+    /// Its parameters in order, with the annotation each name carries.
+    const ARGS: &'static [KfuncArg] = &[];
+}
+
+/// One parameter of a kfunc: its name exactly as written (the name the BTF
+/// `FUNC_PROTO` keeps, and the verifier reads) and what that name tells the
+/// verifier.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct KfuncArg {
+    /// The parameter name, `""` for a `_` parameter.
+    pub name: &'static str,
+    /// The annotation its name carries, if any.
+    pub annotation: ArgAnnotation,
+}
+
+impl KfuncArg {
+    /// An argument named `name`, annotated as [`ArgAnnotation::of`] reads it.
+    ///
+    /// ```
+    /// use btf_ids_runtime::kfunc::{ArgAnnotation, KfuncArg};
+    /// assert_eq!(KfuncArg::new("buf__szk").annotation, ArgAnnotation::ConstSize);
+    /// ```
+    pub const fn new(name: &'static str) -> KfuncArg {
+        KfuncArg {
+            name,
+            annotation: ArgAnnotation::of(name),
+        }
+    }
+}
+
+/// What the verifier learns from a kfunc parameter's name.
+///
+/// The verifier matches a suffix when the name is strictly longer than it and
+/// ends with it (`btf_param_match_suffix`). Two names are matched whole:
+/// `rdonly_buf_size` and `rdwr_buf_size`. The kernel release given for each
+/// is the first one whose verifier knows it, as far as we could establish;
+/// `7.0+` items are not in 6.12, our reference kernel, and `removed in 7.0`
+/// ones are gone from newer kernels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ArgAnnotation {
+    /// No annotation: an ordinary argument.
+    None,
+    /// `__sz` (5.18+): the size in bytes of the memory the pointer argument
+    /// just before it points to.
+    Size,
+    /// `__szk` (6.4+): like `__sz`, and the size must be a known constant.
+    ConstSize,
+    /// `__k` (6.2+): a scalar that must be a known constant.
+    Const,
+    /// `__ign` (6.2+): the verifier ignores the argument.
+    Ignore,
+    /// `__uninit` (6.4+): a `struct bpf_dynptr *` the kfunc initialises.
+    Uninit,
+    /// `__alloc` (6.2+): an object from `bpf_obj_new` (or its per-CPU twin).
+    Alloc,
+    /// `__opt` (6.4+, removed in 7.0 for `__nullable`): an optional buffer
+    /// that may be NULL.
+    Opt,
+    /// `__str` (6.8+): a constant NUL-terminated string in read-only map data.
+    Str,
+    /// `__nullable` (6.9+): the pointer may be NULL.
+    Nullable,
+    /// `__refcounted_kptr` (6.4+): an allocated object with a `bpf_refcount`.
+    RefcountedKptr,
+    /// `__irq_flag` (6.14+): a stack slot holding saved IRQ flags.
+    IrqFlag,
+    /// `__map` (6.10+): a pointer treated as `struct bpf_map *`.
+    Map,
+    /// `__prog` (6.10+, removed in 7.0, where a `struct bpf_prog_aux *`
+    /// parameter is recognised by its type): the verifier passes the program.
+    Prog,
+    /// `__iter` (6.16+, approximately): an initialised `struct bpf_iter_*` passed
+    /// to a kfunc that is not itself an iterator kfunc.
+    Iter,
+    /// `__nonown_allowed` (7.x, 2026): a list node that may be a
+    /// non-owning reference.
+    NonownAllowed,
+    /// `__arena` (7.x, 2026): an arena pointer, tagged `address_space(1)`.
+    Arena,
+    /// `__arena__nullable` (7.x, 2026): an arena pointer that may be NULL.
+    ArenaNullable,
+    /// The whole name `rdonly_buf_size`: a constant giving the size of the
+    /// read-only memory the kfunc returns.
+    RdonlyBufSize,
+    /// The whole name `rdwr_buf_size`: a constant giving the size of the
+    /// writable memory the kfunc returns.
+    RdwrBufSize,
+}
+
+/// What a parameter's type must be for its annotation to make sense.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ArgClass {
+    /// Any type.
+    Any,
+    /// An integer (a BTF `INT`): sizes and constants.
+    Integer,
+    /// A pointer.
+    Pointer,
+}
+
+/// Suffixes in matching order: longer suffixes that end with a shorter one
+/// come first (`__arena__nullable` before `__nullable`).
+const SUFFIXES: [(&str, ArgAnnotation); 17] = [
+    ("__arena__nullable", ArgAnnotation::ArenaNullable),
+    ("__refcounted_kptr", ArgAnnotation::RefcountedKptr),
+    ("__nonown_allowed", ArgAnnotation::NonownAllowed),
+    ("__irq_flag", ArgAnnotation::IrqFlag),
+    ("__nullable", ArgAnnotation::Nullable),
+    ("__uninit", ArgAnnotation::Uninit),
+    ("__alloc", ArgAnnotation::Alloc),
+    ("__arena", ArgAnnotation::Arena),
+    ("__iter", ArgAnnotation::Iter),
+    ("__prog", ArgAnnotation::Prog),
+    ("__szk", ArgAnnotation::ConstSize),
+    ("__ign", ArgAnnotation::Ignore),
+    ("__opt", ArgAnnotation::Opt),
+    ("__str", ArgAnnotation::Str),
+    ("__map", ArgAnnotation::Map),
+    ("__sz", ArgAnnotation::Size),
+    ("__k", ArgAnnotation::Const),
+];
+
+const fn str_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// The verifier's suffix rule: `name` is strictly longer than `suffix` and
+/// ends with it.
+const fn ends_with_suffix(name: &[u8], suffix: &[u8]) -> bool {
+    if name.len() <= suffix.len() {
+        return false;
+    }
+    let start = name.len() - suffix.len();
+    let mut i = 0;
+    while i < suffix.len() {
+        if name[start + i] != suffix[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+impl ArgAnnotation {
+    /// Every annotation, `None` first.
+    pub const ALL: [ArgAnnotation; 20] = [
+        ArgAnnotation::None,
+        ArgAnnotation::Size,
+        ArgAnnotation::ConstSize,
+        ArgAnnotation::Const,
+        ArgAnnotation::Ignore,
+        ArgAnnotation::Uninit,
+        ArgAnnotation::Alloc,
+        ArgAnnotation::Opt,
+        ArgAnnotation::Str,
+        ArgAnnotation::Nullable,
+        ArgAnnotation::RefcountedKptr,
+        ArgAnnotation::IrqFlag,
+        ArgAnnotation::Map,
+        ArgAnnotation::Prog,
+        ArgAnnotation::Iter,
+        ArgAnnotation::NonownAllowed,
+        ArgAnnotation::Arena,
+        ArgAnnotation::ArenaNullable,
+        ArgAnnotation::RdonlyBufSize,
+        ArgAnnotation::RdwrBufSize,
+    ];
+
+    /// Reads a parameter name the way the verifier does.
+    ///
+    /// ```
+    /// use btf_ids_runtime::kfunc::ArgAnnotation;
+    /// assert_eq!(ArgAnnotation::of("mem__sz"), ArgAnnotation::Size);
+    /// assert_eq!(ArgAnnotation::of("p__arena__nullable"), ArgAnnotation::ArenaNullable);
+    /// // The name must be longer than the suffix.
+    /// assert_eq!(ArgAnnotation::of("__sz"), ArgAnnotation::None);
+    /// assert_eq!(ArgAnnotation::of("size"), ArgAnnotation::None);
+    /// ```
+    pub const fn of(name: &str) -> ArgAnnotation {
+        let name = name.as_bytes();
+        if str_eq(name, b"rdonly_buf_size") {
+            return ArgAnnotation::RdonlyBufSize;
+        }
+        if str_eq(name, b"rdwr_buf_size") {
+            return ArgAnnotation::RdwrBufSize;
+        }
+        let mut i = 0;
+        while i < SUFFIXES.len() {
+            if ends_with_suffix(name, SUFFIXES[i].0.as_bytes()) {
+                return SUFFIXES[i].1;
+            }
+            i += 1;
+        }
+        ArgAnnotation::None
+    }
+
+    /// The suffix (or whole name) as the kernel spells it; `""` for `None`.
+    pub const fn suffix(self) -> &'static str {
+        match self {
+            ArgAnnotation::None => "",
+            ArgAnnotation::Size => "__sz",
+            ArgAnnotation::ConstSize => "__szk",
+            ArgAnnotation::Const => "__k",
+            ArgAnnotation::Ignore => "__ign",
+            ArgAnnotation::Uninit => "__uninit",
+            ArgAnnotation::Alloc => "__alloc",
+            ArgAnnotation::Opt => "__opt",
+            ArgAnnotation::Str => "__str",
+            ArgAnnotation::Nullable => "__nullable",
+            ArgAnnotation::RefcountedKptr => "__refcounted_kptr",
+            ArgAnnotation::IrqFlag => "__irq_flag",
+            ArgAnnotation::Map => "__map",
+            ArgAnnotation::Prog => "__prog",
+            ArgAnnotation::Iter => "__iter",
+            ArgAnnotation::NonownAllowed => "__nonown_allowed",
+            ArgAnnotation::Arena => "__arena",
+            ArgAnnotation::ArenaNullable => "__arena__nullable",
+            ArgAnnotation::RdonlyBufSize => "rdonly_buf_size",
+            ArgAnnotation::RdwrBufSize => "rdwr_buf_size",
+        }
+    }
+
+    /// The type class the annotation needs; `#[kfunc]` checks it at compile
+    /// time.
+    pub const fn class(self) -> ArgClass {
+        match self {
+            ArgAnnotation::None | ArgAnnotation::Ignore => ArgClass::Any,
+            ArgAnnotation::Size
+            | ArgAnnotation::ConstSize
+            | ArgAnnotation::Const
+            | ArgAnnotation::RdonlyBufSize
+            | ArgAnnotation::RdwrBufSize => ArgClass::Integer,
+            _ => ArgClass::Pointer,
+        }
+    }
+}
+
+/// Support for the code `#[kfunc]` generates; not a public interface.
+#[doc(hidden)]
+pub mod __private {
+    /// Integer types: what BTF describes as `INT` and a `__sz`, `__szk` or
+    /// `__k` argument must be.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` is not an integer type",
+        label = "this kfunc argument must be an integer (for its `__sz`, `__szk`, `__k` suffix or name)"
+    )]
+    pub trait Integer {}
+
+    /// Pointer types: what BTF describes as `PTR`.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` is not a pointer type",
+        label = "this kfunc argument must be a raw pointer or a reference (for its suffix or flag)"
+    )]
+    pub trait Pointer {}
+
+    macro_rules! integers {
+        ($($t:ty)*) => { $(impl Integer for $t {})* };
+    }
+    integers!(u8 u16 u32 u64 usize i8 i16 i32 i64 isize);
+
+    impl<T: ?Sized> Pointer for *const T {}
+    impl<T: ?Sized> Pointer for *mut T {}
+    impl<T: ?Sized> Pointer for &T {}
+    impl<T: ?Sized> Pointer for &mut T {}
+
+    /// Names `T: Integer` so a type error points at the argument's type.
+    pub fn integer<T: Integer + ?Sized>() {}
+
+    /// Names `T: Pointer` so a type error points at the argument's type.
+    pub fn pointer<T: Pointer + ?Sized>() {}
 }

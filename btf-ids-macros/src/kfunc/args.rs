@@ -1,0 +1,222 @@
+//! Parameter names as the verifier reads them, and what a type looks like
+//! from its syntax.
+//!
+//! The table mirrors `btf_ids_runtime::kfunc::ArgAnnotation` (the proc-macro
+//! cannot depend on the crate that re-exports it); a test in the `tests`
+//! member checks that both read every name the same way.
+
+use syn::Type;
+
+/// What a parameter's type must be for its annotation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Class {
+    Any,
+    Integer,
+    Pointer,
+}
+
+/// An annotation: the variant name in `ArgAnnotation`, the suffix (or whole
+/// name) and the class its type needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Annotation {
+    pub variant: &'static str,
+    pub suffix: &'static str,
+    pub class: Class,
+}
+
+const fn ann(variant: &'static str, suffix: &'static str, class: Class) -> Annotation {
+    Annotation {
+        variant,
+        suffix,
+        class,
+    }
+}
+
+pub const NONE: Annotation = ann("None", "", Class::Any);
+
+/// Suffixes in matching order: a longer suffix that ends with a shorter one
+/// comes first.
+const SUFFIXES: [Annotation; 17] = [
+    ann("ArenaNullable", "__arena__nullable", Class::Pointer),
+    ann("RefcountedKptr", "__refcounted_kptr", Class::Pointer),
+    ann("NonownAllowed", "__nonown_allowed", Class::Pointer),
+    ann("IrqFlag", "__irq_flag", Class::Pointer),
+    ann("Nullable", "__nullable", Class::Pointer),
+    ann("Uninit", "__uninit", Class::Pointer),
+    ann("Alloc", "__alloc", Class::Pointer),
+    ann("Arena", "__arena", Class::Pointer),
+    ann("Iter", "__iter", Class::Pointer),
+    ann("Prog", "__prog", Class::Pointer),
+    ann("ConstSize", "__szk", Class::Integer),
+    ann("Ignore", "__ign", Class::Any),
+    ann("Opt", "__opt", Class::Pointer),
+    ann("Str", "__str", Class::Pointer),
+    ann("Map", "__map", Class::Pointer),
+    ann("Size", "__sz", Class::Integer),
+    ann("Const", "__k", Class::Integer),
+];
+
+/// Names the verifier matches whole.
+const WHOLE: [Annotation; 2] = [
+    ann("RdonlyBufSize", "rdonly_buf_size", Class::Integer),
+    ann("RdwrBufSize", "rdwr_buf_size", Class::Integer),
+];
+
+/// The annotation a parameter name carries (`btf_param_match_suffix`: the
+/// name must be strictly longer than the suffix).
+pub fn annotation(name: &str) -> Annotation {
+    if let Some(a) = WHOLE.iter().find(|a| a.suffix == name) {
+        return *a;
+    }
+    SUFFIXES
+        .iter()
+        .find(|a| name.len() > a.suffix.len() && name.ends_with(a.suffix))
+        .copied()
+        .unwrap_or(NONE)
+}
+
+impl Annotation {
+    pub fn is_size(self) -> bool {
+        matches!(self.variant, "Size" | "ConstSize")
+    }
+}
+
+/// What the syntax of a type says about it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    /// `*const T`, `*mut T`, `&T`, `&mut T`.
+    Pointer,
+    /// A primitive integer written by name (`u32`, `core::ffi::c_int`, ...).
+    Integer,
+    /// Certainly neither: a float, `bool`, `char`, a tuple, an array, a
+    /// slice, a function pointer, `!`.
+    Other,
+    /// A path the macro cannot see through (an alias, a struct): the check
+    /// is left to the type system.
+    Unknown,
+}
+
+const INTEGERS: [&str; 24] = [
+    "u8",
+    "u16",
+    "u32",
+    "u64",
+    "usize",
+    "i8",
+    "i16",
+    "i32",
+    "i64",
+    "isize",
+    "c_char",
+    "c_schar",
+    "c_uchar",
+    "c_short",
+    "c_ushort",
+    "c_int",
+    "c_uint",
+    "c_long",
+    "c_ulong",
+    "c_longlong",
+    "c_ulonglong",
+    "c_size_t",
+    "c_ssize_t",
+    "c_ptrdiff_t",
+];
+
+const OTHERS: [&str; 5] = ["f32", "f64", "bool", "char", "str"];
+
+pub fn shape(ty: &Type) -> Shape {
+    match ty {
+        Type::Ptr(_) | Type::Reference(_) => Shape::Pointer,
+        Type::Paren(p) => shape(&p.elem),
+        Type::Group(g) => shape(&g.elem),
+        Type::Path(p) if p.qself.is_none() => {
+            let Some(last) = p.path.segments.last() else {
+                return Shape::Unknown;
+            };
+            let name = last.ident.to_string();
+            if !last.arguments.is_empty() {
+                Shape::Unknown
+            } else if INTEGERS.contains(&name.as_str()) {
+                Shape::Integer
+            } else if OTHERS.contains(&name.as_str()) || name == "u128" || name == "i128" {
+                Shape::Other
+            } else {
+                Shape::Unknown
+            }
+        }
+        Type::Tuple(_)
+        | Type::Array(_)
+        | Type::Slice(_)
+        | Type::BareFn(_)
+        | Type::Never(_)
+        | Type::TraitObject(_)
+        | Type::ImplTrait(_) => Shape::Other,
+        _ => Shape::Unknown,
+    }
+}
+
+/// The pointee of a pointer type.
+pub fn pointee(ty: &Type) -> Option<&Type> {
+    match ty {
+        Type::Ptr(p) => Some(&p.elem),
+        Type::Reference(r) => Some(&r.elem),
+        Type::Paren(p) => pointee(&p.elem),
+        Type::Group(g) => pointee(&g.elem),
+        _ => None,
+    }
+}
+
+/// The last identifier of a plain path type (`bindings::task_struct` gives
+/// `task_struct`).
+pub fn type_name(ty: &Type) -> Option<String> {
+    match ty {
+        Type::Path(p) if p.qself.is_none() => p
+            .path
+            .segments
+            .last()
+            .filter(|s| s.arguments.is_empty())
+            .map(|s| s.ident.to_string()),
+        Type::Paren(p) => type_name(&p.elem),
+        Type::Group(g) => type_name(&g.elem),
+        _ => None,
+    }
+}
+
+/// A pointee no struct or union can hide behind: a primitive or `c_void`.
+pub fn is_primitive(ty: &Type) -> bool {
+    match ty {
+        Type::Tuple(t) => t.elems.is_empty(),
+        _ => {
+            matches!(shape(ty), Shape::Integer | Shape::Other)
+                || type_name(ty).is_some_and(|n| n == "c_void")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suffixes_follow_the_kernel_rule() {
+        assert_eq!(annotation("mem__sz").variant, "Size");
+        assert_eq!(annotation("buf__szk").variant, "ConstSize");
+        assert_eq!(annotation("id__k").variant, "Const");
+        assert_eq!(annotation("p__arena__nullable").variant, "ArenaNullable");
+        assert_eq!(annotation("__sz").variant, "None");
+        assert_eq!(annotation("rdonly_buf_size").variant, "RdonlyBufSize");
+        assert_eq!(annotation("x_rdonly_buf_size").variant, "None");
+    }
+
+    #[test]
+    fn shapes() {
+        let t = |s: &str| syn::parse_str::<Type>(s).unwrap();
+        assert_eq!(shape(&t("*mut u8")), Shape::Pointer);
+        assert_eq!(shape(&t("core::ffi::c_int")), Shape::Integer);
+        assert_eq!(shape(&t("f64")), Shape::Other);
+        assert_eq!(shape(&t("size_t")), Shape::Unknown);
+        assert!(is_primitive(&t("core::ffi::c_void")));
+        assert!(!is_primitive(&t("task_struct")));
+    }
+}

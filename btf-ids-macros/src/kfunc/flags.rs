@@ -1,0 +1,220 @@
+//! The flag words of `#[kfunc(...)]`: the kernel's `KF_*` names in lower case.
+
+use proc_macro2::{Span, TokenStream, TokenTree};
+use syn::ext::IdentExt;
+use syn::parse::{ParseStream, Parser};
+use syn::{Ident, Token};
+
+/// One known flag: the attribute word and the constant in
+/// `btf_ids_runtime::flags`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flag {
+    Acquire,
+    Release,
+    RetNull,
+    TrustedArgs,
+    Sleepable,
+    Destructive,
+    Rcu,
+    IterNew,
+    IterNext,
+    IterDestroy,
+    RcuProtected,
+    Fastcall,
+    ArenaRet,
+    ArenaArg1,
+    ArenaArg2,
+    ImplicitArgs,
+}
+
+impl Flag {
+    pub const ALL: [Flag; 16] = [
+        Flag::Acquire,
+        Flag::Release,
+        Flag::RetNull,
+        Flag::TrustedArgs,
+        Flag::Sleepable,
+        Flag::Destructive,
+        Flag::Rcu,
+        Flag::IterNew,
+        Flag::IterNext,
+        Flag::IterDestroy,
+        Flag::RcuProtected,
+        Flag::Fastcall,
+        Flag::ArenaRet,
+        Flag::ArenaArg1,
+        Flag::ArenaArg2,
+        Flag::ImplicitArgs,
+    ];
+
+    pub fn word(self) -> &'static str {
+        match self {
+            Flag::Acquire => "acquire",
+            Flag::Release => "release",
+            Flag::RetNull => "ret_null",
+            Flag::TrustedArgs => "trusted_args",
+            Flag::Sleepable => "sleepable",
+            Flag::Destructive => "destructive",
+            Flag::Rcu => "rcu",
+            Flag::IterNew => "iter_new",
+            Flag::IterNext => "iter_next",
+            Flag::IterDestroy => "iter_destroy",
+            Flag::RcuProtected => "rcu_protected",
+            Flag::Fastcall => "fastcall",
+            Flag::ArenaRet => "arena_ret",
+            Flag::ArenaArg1 => "arena_arg1",
+            Flag::ArenaArg2 => "arena_arg2",
+            Flag::ImplicitArgs => "implicit_args",
+        }
+    }
+
+    /// The constant's name in `btf_ids_runtime::flags`.
+    pub fn constant(self) -> String {
+        format!("KF_{}", self.word().to_ascii_uppercase())
+    }
+
+    fn from_word(word: &str) -> Option<Flag> {
+        Flag::ALL.into_iter().find(|f| f.word() == word)
+    }
+}
+
+/// A flag as written, with the span of its word.
+#[derive(Clone, Copy)]
+pub struct Given {
+    pub flag: Flag,
+    pub span: Span,
+}
+
+/// Parses `flag, flag, ...`; every mistake is pushed to `errors` and the
+/// flags that were understood are returned.
+pub fn parse(attr: TokenStream, errors: &mut Vec<syn::Error>) -> Vec<Given> {
+    let mut given: Vec<Given> = Vec::new();
+    let parser = |input: ParseStream| {
+        while !input.is_empty() {
+            if input.peek(Ident::peek_any) {
+                let word = input.call(Ident::parse_any)?;
+                let text = word.to_string();
+                match Flag::from_word(&text) {
+                    Some(flag) => {
+                        if let Some(first) = given.iter().find(|g| g.flag == flag) {
+                            let mut e = syn::Error::new(
+                                word.span(),
+                                format!("the flag `{text}` is given twice"),
+                            );
+                            e.combine(syn::Error::new(first.span, "first given here"));
+                            errors.push(e);
+                        } else {
+                            given.push(Given {
+                                flag,
+                                span: word.span(),
+                            });
+                        }
+                    }
+                    None => errors.push(unknown(&word, &text)),
+                }
+                if input.peek(Token![=]) || input.peek(syn::token::Paren) {
+                    let tt: TokenTree = input.parse()?;
+                    errors.push(syn::Error::new(
+                        tt.span(),
+                        "a kfunc flag is a bare word: write `#[kfunc(acquire, ret_null)]`",
+                    ));
+                    // Skip to the next comma.
+                    while !input.is_empty() && !input.peek(Token![,]) {
+                        input.parse::<TokenTree>()?;
+                    }
+                }
+            } else {
+                let tt: TokenTree = input.parse()?;
+                errors.push(syn::Error::new(
+                    tt.span(),
+                    "expected a kfunc flag name such as `acquire` or `sleepable`",
+                ));
+                while !input.is_empty() && !input.peek(Token![,]) {
+                    input.parse::<TokenTree>()?;
+                }
+            }
+            if input.is_empty() {
+                break;
+            }
+            if let Err(e) = input.parse::<Token![,]>() {
+                errors.push(e);
+                while !input.is_empty() && !input.peek(Token![,]) {
+                    input.parse::<TokenTree>()?;
+                }
+                if input.is_empty() {
+                    break;
+                }
+                input.parse::<Token![,]>()?;
+            }
+        }
+        Ok(())
+    };
+    if let Err(e) = parser.parse2(attr) {
+        errors.push(e);
+    }
+    given
+}
+
+fn unknown(word: &Ident, text: &str) -> syn::Error {
+    // `KF_ACQUIRE` is the C spelling of `acquire`.
+    let lower = text.to_ascii_lowercase();
+    let plain = lower.strip_prefix("kf_").unwrap_or(&lower);
+    if let Some(flag) = Flag::from_word(plain) {
+        return syn::Error::new(
+            word.span(),
+            format!(
+                "unknown kfunc flag `{text}`: write `{}` (the lower-case name of {})",
+                flag.word(),
+                flag.constant()
+            ),
+        );
+    }
+    let best = Flag::ALL
+        .into_iter()
+        .map(|f| (distance(plain, f.word()), f))
+        .min_by_key(|(d, _)| *d);
+    let hint = match best {
+        Some((d, f)) if d <= (plain.len().max(3) / 2).max(2) => {
+            format!("; did you mean `{}`?", f.word())
+        }
+        _ => String::new(),
+    };
+    syn::Error::new(
+        word.span(),
+        format!("unknown kfunc flag `{text}`{hint}"),
+    )
+}
+
+/// Levenshtein distance over bytes.
+fn distance(a: &str, b: &str) -> usize {
+    let a = a.as_bytes();
+    let b = b.as_bytes();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distance_counts_edits() {
+        assert_eq!(distance("aquire", "acquire"), 1);
+        assert_eq!(distance("sleepabel", "sleepable"), 2);
+        assert_eq!(distance("", "rcu"), 3);
+    }
+
+    #[test]
+    fn constants_are_the_kernel_names() {
+        assert_eq!(Flag::RetNull.constant(), "KF_RET_NULL");
+        assert_eq!(Flag::ArenaArg2.constant(), "KF_ARENA_ARG2");
+    }
+}
