@@ -414,6 +414,48 @@ impl BtfNames {
     }
 }
 
+/// A BTF we make ourselves (`gcc -g` + `pahole -J` of
+/// tests/fixtures/small-btf/types.c), so tests do not rest on the host
+/// kernel's BTF alone.
+pub fn small_btf(dir: &Path) -> PathBuf {
+    let out = dir.join("small-btf.o");
+    run(Command::new("gcc")
+        .args(["-g", "-c", "-O0", "-o"])
+        .arg(&out)
+        .arg(fixture("small-btf/types.c")));
+    run(Command::new(tool("pahole", "dwarves")).arg("-J").arg(&out));
+    out
+}
+
+/// Copy a fixture crate into `dir`, pointing its path dependencies on this
+/// workspace's crates at their absolute paths, so it can be edited freely.
+pub fn copy_fixture(name: &str, dir: &Path) -> PathBuf {
+    let src = fixture(name);
+    let dst = dir.join(name);
+    copy_tree(&src, &dst);
+    let manifest = dst.join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let root = workspace_root();
+    let text = text.replace("\"../../../", &format!("\"{}/", root.display()));
+    std::fs::write(&manifest, text).unwrap();
+    dst
+}
+
+fn copy_tree(src: &Path, dst: &Path) {
+    std::fs::create_dir_all(dst).unwrap();
+    for entry in std::fs::read_dir(src).unwrap() {
+        let entry = entry.unwrap();
+        let to = dst.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            if entry.file_name() != "target" {
+                copy_tree(&entry.path(), &to);
+            }
+        } else {
+            std::fs::copy(entry.path(), &to).unwrap();
+        }
+    }
+}
+
 /// A writable copy of `src` in `dir`.
 pub fn copy_to(src: &Path, dir: &Path, name: &str) -> PathBuf {
     let dst = dir.join(name);

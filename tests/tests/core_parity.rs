@@ -32,19 +32,6 @@ fn objects() -> &'static Objects {
     })
 }
 
-/// `gcc -g` + `pahole -J`: a BTF we made ourselves.
-fn small_btf(dir: &Path) -> PathBuf {
-    let out = dir.join("small-btf.o");
-    run(std::process::Command::new("gcc")
-        .args(["-g", "-c", "-O0", "-o"])
-        .arg(&out)
-        .arg(fixture("small-btf/types.c")));
-    run(std::process::Command::new(tool("pahole", "dwarves"))
-        .arg("-J")
-        .arg(&out));
-    out
-}
-
 /// Every block of C has a Rust twin with the same bytes and symbols, and
 /// nothing else is in either.
 fn assert_blocks_match(rust: &Path, c: &Path) {

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The test command: installs what the tests need, then runs every test and
+# every check. CI (.ci/run) calls exactly this.
+#
+# BTF_IDS_SKIP_KERNEL_TESTS=1 leaves out the tests that load programs into
+# the running kernel (they need root and an open bpf()); they say so loudly.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh
+
+cargo fmt --all --check
+cargo clippy --workspace --all-targets -- -D warnings
+cargo test --workspace
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
+echo "test.sh: all tests and checks passed"

@@ -1,0 +1,18 @@
+// btf_kfuncs! lists #[kfunc] functions: a plain function has no flags to give.
+use btf_ids_runtime::{btf_kfuncs, kfunc};
+
+#[kfunc(sleepable)]
+pub extern "C" fn bpf_good(x: u32) -> u32 {
+    x
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn bpf_plain(x: u32) -> u32 {
+    x
+}
+
+btf_kfuncs! { static SET = [bpf_good, bpf_plain]; }
+
+fn main() {
+    let _ = SET.len();
+}
