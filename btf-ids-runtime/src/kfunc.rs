@@ -302,9 +302,16 @@ pub mod __private {
     /// Pointer types: what BTF describes as `PTR`.
     #[diagnostic::on_unimplemented(
         message = "`{Self}` is not a pointer type",
-        label = "this kfunc argument must be a raw pointer or a reference (for its suffix or flag)"
+        label = "a raw pointer or a reference is needed here (for a suffix or flag of this kfunc)"
     )]
     pub trait Pointer {}
+
+    /// Pointer types, as the argument before a `__sz` or `__szk` size must be.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` is not a pointer type",
+        label = "the next argument is a `__sz`/`__szk` memory size, so this one must be the pointer it sizes"
+    )]
+    pub trait SizedPointer {}
 
     macro_rules! integers {
         ($($t:ty)*) => { $(impl Integer for $t {})* };
@@ -315,10 +322,17 @@ pub mod __private {
     impl<T: ?Sized> Pointer for *mut T {}
     impl<T: ?Sized> Pointer for &T {}
     impl<T: ?Sized> Pointer for &mut T {}
+    impl<T: ?Sized> SizedPointer for *const T {}
+    impl<T: ?Sized> SizedPointer for *mut T {}
+    impl<T: ?Sized> SizedPointer for &T {}
+    impl<T: ?Sized> SizedPointer for &mut T {}
 
     /// Names `T: Integer` so a type error points at the argument's type.
     pub fn integer<T: Integer + ?Sized>() {}
 
     /// Names `T: Pointer` so a type error points at the argument's type.
     pub fn pointer<T: Pointer + ?Sized>() {}
+
+    /// Names `T: SizedPointer` so a type error points at the argument's type.
+    pub fn sized_pointer<T: SizedPointer + ?Sized>() {}
 }

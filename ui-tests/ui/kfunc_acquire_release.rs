@@ -1,5 +1,7 @@
 // KF_ACQUIRE and KF_RELEASE on one kfunc: it would both hand out and take back
 // a reference.
+#![allow(non_camel_case_types)]
+
 use btf_ids_runtime::kfunc;
 
 #[repr(C)]

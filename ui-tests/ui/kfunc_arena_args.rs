@@ -1,4 +1,6 @@
 // arena_arg1 and arena_arg2 mark argument 1 and 2 as arena pointers.
+#![allow(non_camel_case_types)]
+
 use btf_ids_runtime::kfunc;
 
 #[kfunc(arena_arg1)]

@@ -1,4 +1,6 @@
 // __k needs an integer; __str and the other pointer suffixes need a pointer.
+#![allow(non_camel_case_types)]
+
 use btf_ids_runtime::kfunc;
 
 #[kfunc]

@@ -1,4 +1,6 @@
 // An iterator kfunc is exactly one of iter_new, iter_next and iter_destroy.
+#![allow(non_camel_case_types)]
+
 use btf_ids_runtime::kfunc;
 
 #[repr(C)]

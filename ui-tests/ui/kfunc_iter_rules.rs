@@ -2,6 +2,8 @@
 // struct first, the bpf_iter_<type>_{new,next,destroy} name, one argument
 // for next and destroy, a pointer from next, nothing from destroy, and a
 // struct that fills whole 8-byte stack slots.
+#![allow(non_camel_case_types)]
+
 use btf_ids_runtime::kfunc;
 
 #[repr(C)]

@@ -1,5 +1,7 @@
 // acquire, ret_null and arena_ret need a raw pointer return; acquire needs a
 // pointer to a struct or union (PTR_TO_BTF_ID).
+#![allow(non_camel_case_types)]
+
 use btf_ids_runtime::kfunc;
 
 #[repr(C)]

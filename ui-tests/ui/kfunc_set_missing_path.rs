@@ -1,4 +1,6 @@
 // btf_kfuncs! entries must name a function that exists.
+#![allow(non_camel_case_types)]
+
 use btf_ids_runtime::{btf_kfuncs, kfunc};
 
 #[kfunc(sleepable)]

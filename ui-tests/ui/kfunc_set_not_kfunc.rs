@@ -1,4 +1,6 @@
 // btf_kfuncs! lists #[kfunc] functions: a plain function has no flags to give.
+#![allow(non_camel_case_types)]
+
 use btf_ids_runtime::{btf_kfuncs, kfunc};
 
 #[kfunc(sleepable)]
@@ -11,7 +13,12 @@ pub extern "C" fn bpf_plain(x: u32) -> u32 {
     x
 }
 
-btf_kfuncs! { static SET = [bpf_good, bpf_plain]; }
+#[repr(C)]
+pub struct task_struct {
+    pid: i32,
+}
+
+btf_kfuncs! { static SET = [bpf_good, bpf_plain, task_struct]; }
 
 fn main() {
     let _ = SET.len();

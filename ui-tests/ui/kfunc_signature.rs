@@ -1,4 +1,6 @@
 // A kfunc is a free, concrete, synchronous C-ABI function with named parameters.
+#![allow(non_camel_case_types)]
+
 use btf_ids_runtime::kfunc;
 
 #[kfunc]

@@ -1,4 +1,6 @@
 // __sz and __szk: an integer that directly follows the pointer it sizes.
+#![allow(non_camel_case_types)]
+
 use btf_ids_runtime::kfunc;
 
 pub type size_t = usize;

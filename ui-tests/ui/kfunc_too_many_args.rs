@@ -1,4 +1,6 @@
 // A kfunc's arguments travel in R1 to R5: at most five.
+#![allow(non_camel_case_types)]
+
 use btf_ids_runtime::kfunc;
 
 #[kfunc]

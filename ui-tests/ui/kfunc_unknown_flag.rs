@@ -1,4 +1,6 @@
 // Flags are the kernel's KF_* names in lower case, each given once.
+#![allow(non_camel_case_types)]
+
 use btf_ids_runtime::kfunc;
 
 #[kfunc(sleepabel, KF_DESTRUCTIVE, trusted_arg, frobnicate)]

@@ -53,7 +53,6 @@ pub fn signature<'a>(f: &'a ItemFn, given: &[Given], errors: &mut Vec<syn::Error
     let sig = &f.sig;
     let mut shape_ok = true;
     let mut type_checks = Vec::new();
-    let mut err = |span: Span, msg: String| errors.push(syn::Error::new(span, msg));
 
     for attr in &f.attrs {
         let path = attr.path();
@@ -62,70 +61,68 @@ pub fn signature<'a>(f: &'a ItemFn, given: &[Given], errors: &mut Vec<syn::Error
                 .parse_args::<syn::Path>()
                 .is_ok_and(|p| p.is_ident("no_mangle") || p.is_ident("export_name"));
         if path.is_ident("no_mangle") || path.is_ident("export_name") || inner_no_mangle {
-            err(
-                attr.span(),
+            errors.push(syn::Error::new_spanned(
+                &attr,
                 "#[kfunc] already keeps the symbol name unmangled: BTF and the kfunc set \
-                 name the function by its Rust name"
-                    .into(),
-            );
+                 name the function by its Rust name",
+            ));
         } else if path.is_ident("inline") {
-            err(
-                attr.span(),
-                "#[kfunc] already makes the function #[inline(never)], as __bpf_kfunc does".into(),
-            );
+            errors.push(syn::Error::new_spanned(
+                &attr,
+                "#[kfunc] already makes the function #[inline(never)], as __bpf_kfunc does",
+            ));
         }
     }
 
     // The C ABI, as every kernel function has.
     match &sig.abi {
-        None => err(
+        None => errors.push(syn::Error::new(
             sig.fn_token.span,
             format!(
                 "a kfunc must use the C ABI: write `extern \"C\" fn {}`",
                 sig.ident
             ),
-        ),
+        )),
         Some(abi) => {
             if let Some(name) = &abi.name {
                 if name.value() != "C" {
-                    err(
+                    errors.push(syn::Error::new(
                         name.span(),
                         format!(
                             "a kfunc must use the C ABI, not \"{}\": write `extern \"C\"`",
                             name.value()
                         ),
-                    );
+                    ));
                 }
             }
         }
     }
     if let Some(token) = &sig.asyncness {
         shape_ok = false;
-        err(
+        errors.push(syn::Error::new(
             token.span,
-            "a kfunc cannot be `async`: a BPF program calls it and gets its result at once"
-                .into(),
-        );
+            "a kfunc cannot be `async`: a BPF program calls it and gets its result at once",
+        ));
     }
     if !sig.generics.params.is_empty() {
         shape_ok = false;
-        err(
-            sig.generics.params.span(),
-            "a kfunc cannot be generic: BTF describes one concrete prototype per function".into(),
-        );
+        errors.push(syn::Error::new_spanned(
+            &sig.generics.params,
+            "a kfunc cannot be generic: BTF describes one concrete prototype per function",
+        ));
     } else if let Some(wc) = &sig.generics.where_clause {
         shape_ok = false;
-        err(
-            wc.span(),
-            "a kfunc cannot have a `where` clause: BTF describes one concrete prototype".into(),
-        );
+        errors.push(syn::Error::new_spanned(
+            &wc,
+            "a kfunc cannot have a `where` clause: BTF describes one concrete prototype",
+        ));
     }
     if let Some(v) = &sig.variadic {
         shape_ok = false;
-        err(
-            v.span(),
-            "a kfunc cannot be variadic: BTF and the verifier know fixed arguments only".into(),
-        );
+        errors.push(syn::Error::new_spanned(
+            &v,
+            "a kfunc cannot be variadic: BTF and the verifier know fixed arguments only",
+        ));
     }
 
     let mut params = Vec::new();
@@ -133,10 +130,10 @@ pub fn signature<'a>(f: &'a ItemFn, given: &[Given], errors: &mut Vec<syn::Error
         match arg {
             FnArg::Receiver(r) => {
                 shape_ok = false;
-                err(
-                    r.span(),
-                    "a kfunc is a free function: it cannot take `self`".into(),
-                );
+                errors.push(syn::Error::new_spanned(
+                    &r,
+                    "a kfunc is a free function: it cannot take `self`",
+                ));
             }
             FnArg::Typed(pt) => {
                 let name = match &*pt.pat {
@@ -146,12 +143,11 @@ pub fn signature<'a>(f: &'a ItemFn, given: &[Given], errors: &mut Vec<syn::Error
                     Pat::Wild(w) => Some((String::new(), w.span())),
                     other => {
                         shape_ok = false;
-                        err(
-                            other.span(),
+                        errors.push(syn::Error::new_spanned(
+                            &other,
                             "a kfunc parameter must be a plain name: BTF keeps the names and \
-                             the verifier reads their suffixes"
-                                .into(),
-                        );
+                             the verifier reads their suffixes",
+                        ));
                         None
                     }
                 };
@@ -169,14 +165,14 @@ pub fn signature<'a>(f: &'a ItemFn, given: &[Given], errors: &mut Vec<syn::Error
     }
     if sig.inputs.len() > MAX_ARGS {
         let extra = sig.inputs.iter().nth(MAX_ARGS).unwrap();
-        err(
-            extra.span(),
+        errors.push(syn::Error::new_spanned(
+            &extra,
             format!(
                 "a kfunc takes at most {MAX_ARGS} arguments (they travel in BPF registers R1 to R5); \
                  this is argument {}",
                 MAX_ARGS + 1
             ),
-        );
+        ));
     }
 
     let has = |flag: Flag| given.iter().find(|g| g.flag == flag).map(|g| g.span);
@@ -223,12 +219,12 @@ pub fn signature<'a>(f: &'a ItemFn, given: &[Given], errors: &mut Vec<syn::Error
                 ),
             )),
             ReturnType::Type(_, ty) => match (&**ty, args::shape(ty)) {
-                (Type::Reference(_), _) => errors.push(syn::Error::new(
-                    ty.span(),
+                (Type::Reference(_), _) => errors.push(syn::Error::new_spanned(
+                    ty,
                     format!("{words} needs a raw pointer return type, not a reference"),
                 )),
-                (_, Shape::Integer | Shape::Other) => errors.push(syn::Error::new(
-                    ty.span(),
+                (_, Shape::Integer | Shape::Other) => errors.push(syn::Error::new_spanned(
+                    ty,
                     format!(
                         "{words} needs a function that returns a raw pointer, not `{}`",
                         text(ty)
@@ -237,8 +233,8 @@ pub fn signature<'a>(f: &'a ItemFn, given: &[Given], errors: &mut Vec<syn::Error
                 (_, Shape::Pointer) => {
                     let pointee = args::pointee(ty).unwrap();
                     if has(Flag::Acquire).is_some() && args::is_primitive(pointee) {
-                        errors.push(syn::Error::new(
-                            pointee.span(),
+                        errors.push(syn::Error::new_spanned(
+                            pointee,
                             format!(
                                 "`acquire` needs a pointer to a struct or union (the verifier \
                                  wants PTR_TO_BTF_ID), not to `{}`",
@@ -254,9 +250,10 @@ pub fn signature<'a>(f: &'a ItemFn, given: &[Given], errors: &mut Vec<syn::Error
     }
 
     // Exactly one of the iterator flags.
-    let iters: Vec<(Flag, Span)> = [Flag::IterNew, Flag::IterNext, Flag::IterDestroy]
-        .into_iter()
-        .filter_map(|fl| has(fl).map(|s| (fl, s)))
+    let iters: Vec<(Flag, Span)> = given
+        .iter()
+        .filter(|g| matches!(g.flag, Flag::IterNew | Flag::IterNext | Flag::IterDestroy))
+        .map(|g| (g.flag, g.span))
         .collect();
     if iters.len() > 1 {
         for (fl, span) in &iters[1..] {
@@ -294,8 +291,8 @@ pub fn signature<'a>(f: &'a ItemFn, given: &[Given], errors: &mut Vec<syn::Error
             Some(p) => match args::shape(p.ty) {
                 Shape::Pointer => {}
                 Shape::Unknown => type_checks.push(pointer_check(p.ty)),
-                Shape::Integer | Shape::Other => errors.push(syn::Error::new(
-                    p.ty.span(),
+                Shape::Integer | Shape::Other => errors.push(syn::Error::new_spanned(
+                    p.ty,
                     format!(
                         "`{}` marks argument {} as an arena pointer, but `{}` is `{}`, not a pointer",
                         flag.word(),
@@ -319,16 +316,16 @@ pub fn signature<'a>(f: &'a ItemFn, given: &[Given], errors: &mut Vec<syn::Error
         match (a.class, args::shape(p.ty)) {
             (Class::Any, _) | (_, Shape::Unknown) => {}
             (Class::Integer, Shape::Integer) | (Class::Pointer, Shape::Pointer) => {}
-            (Class::Integer, _) => errors.push(syn::Error::new(
-                p.ty.span(),
+            (Class::Integer, _) => errors.push(syn::Error::new_spanned(
+                p.ty,
                 format!(
                     "`{}` {what}, so it must be an integer, not `{}`",
                     p.name,
                     text(p.ty)
                 ),
             )),
-            (Class::Pointer, _) => errors.push(syn::Error::new(
-                p.ty.span(),
+            (Class::Pointer, _) => errors.push(syn::Error::new_spanned(
+                p.ty,
                 format!(
                     "`{}` {what}, so it must be a pointer, not `{}`",
                     p.name,
@@ -355,7 +352,7 @@ pub fn signature<'a>(f: &'a ItemFn, given: &[Given], errors: &mut Vec<syn::Error
                 )),
                 Some(prev) => match args::shape(prev.ty) {
                     Shape::Pointer => {}
-                    Shape::Unknown => type_checks.push(pointer_check(prev.ty)),
+                    Shape::Unknown => type_checks.push(sized_pointer_check(prev.ty)),
                     Shape::Integer | Shape::Other => errors.push(syn::Error::new(
                         p.span,
                         format!(
@@ -432,8 +429,8 @@ fn iterator(
                 );
             });
         }
-        _ => errors.push(syn::Error::new(
-            first.ty.span(),
+        _ => errors.push(syn::Error::new_spanned(
+            first.ty,
             format!(
                 "the first argument of an `{}` kfunc must be a pointer to a \
                  `struct bpf_iter_<type>`, not `{}`",
@@ -465,8 +462,8 @@ fn iterator(
         (Flag::IterNext, ReturnType::Type(_, ty)) => match args::shape(ty) {
             Shape::Pointer => {}
             Shape::Unknown => type_checks.push(pointer_check(ty)),
-            Shape::Integer | Shape::Other => errors.push(syn::Error::new(
-                ty.span(),
+            Shape::Integer | Shape::Other => errors.push(syn::Error::new_spanned(
+                ty,
                 format!(
                     "an `iter_next` kfunc returns a pointer to the next element, not `{}`",
                     text(ty)
@@ -476,8 +473,8 @@ fn iterator(
         (Flag::IterDestroy, ReturnType::Type(_, ty)) => {
             let unit = matches!(&**ty, Type::Tuple(t) if t.elems.is_empty());
             if !unit {
-                errors.push(syn::Error::new(
-                    ty.span(),
+                errors.push(syn::Error::new_spanned(
+                    ty,
                     format!("an `iter_destroy` kfunc returns nothing, not `{}`", text(ty)),
                 ));
             }
@@ -497,5 +494,12 @@ fn pointer_check(ty: &Type) -> TokenStream {
     let rt = quote!(::btf_ids_runtime::kfunc::__private);
     quote_spanned! {ty.span()=>
         const _: fn() = #rt::pointer::<#ty>;
+    }
+}
+
+fn sized_pointer_check(ty: &Type) -> TokenStream {
+    let rt = quote!(::btf_ids_runtime::kfunc::__private);
+    quote_spanned! {ty.span()=>
+        const _: fn() = #rt::sized_pointer::<#ty>;
     }
 }

@@ -115,9 +115,6 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
             #(#cfgs)*
             ::core::arch::global_asm!(#keep, kfunc = sym #name);
         }
-    } else if has_receiver {
-        // A `self` function outside an impl only adds noise.
-        TokenStream::new()
     } else {
         quote!(#f)
     };
@@ -132,6 +129,10 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
         all
     });
     let errors = errors.map(|e| e.to_compile_error());
+    if has_receiver {
+        // A method: nothing but the errors, which say to move it out.
+        return Ok(quote!(#errors));
+    }
     Ok(quote! {
         #errors
         #function
