@@ -1,0 +1,719 @@
+//! The three commands as library functions: they take paths and options and
+//! return a report (or an [`Error`]); `main.rs` only prints.
+
+use crate::btf::{kind_name, Btf};
+use crate::elf::ElfInfo;
+use crate::flags::{kf_names, set_flag_names};
+use crate::ids::IdKind;
+use crate::layout::{layout, EntryKind, GroupKind, Layout};
+use crate::resolve::Collected;
+use crate::Error;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// Reads a file whole.
+pub fn read_file(path: &Path) -> Result<Vec<u8>, Error> {
+    std::fs::read(path).map_err(|e| Error::new(format!("cannot read: {e}")).file(&path.display().to_string()))
+}
+
+/// Raw BTF bytes from a file: an ELF's `.BTF` section, or the file itself
+/// (raw BTF such as /sys/kernel/btf/vmlinux), as libbpf's `btf__parse`.
+pub fn btf_bytes_of(path: &Path) -> Result<Vec<u8>, Error> {
+    let data = read_file(path)?;
+    if data.starts_with(b"\x7fELF") {
+        let p = path.display().to_string();
+        let elf = ElfInfo::parse(&data).map_err(|e| e.file(&p))?;
+        match elf.btf {
+            Some(s) => Ok(elf.section_bytes(s).to_vec()),
+            None => Err(Error::new(format!("FAILED: load BTF from {p}: No data available (no .BTF section)")).file(&p)),
+        }
+    } else {
+        Ok(data)
+    }
+}
+
+/// Where BTF comes from.
+#[derive(Debug, Clone, Default)]
+pub struct BtfSource {
+    /// `--btf FILE` (default: the ELF's own `.BTF`).
+    pub btf: Option<PathBuf>,
+    /// `-b/--btf_base FILE`.
+    pub base: Option<PathBuf>,
+}
+
+/// Loaded BTF bytes (owned), parsed on demand by [`with_btf`].
+pub struct BtfBytes {
+    main: Vec<u8>,
+    main_name: String,
+    base: Option<(Vec<u8>, String)>,
+}
+
+impl BtfBytes {
+    /// Loads per `src`; `elf` is the object's own data (for its `.BTF`).
+    pub fn load(src: &BtfSource, file: &Path, elf: &ElfInfo<'_>) -> Result<Self, Error> {
+        let base = match &src.base {
+            Some(b) => Some((
+                btf_bytes_of(b).map_err(|e| {
+                    Error::new(format!("FAILED: load base BTF from {}: {}", b.display(), e.msg)).file(&b.display().to_string())
+                })?,
+                b.display().to_string(),
+            )),
+            None => None,
+        };
+        let (main, main_name) = match &src.btf {
+            Some(p) => (btf_bytes_of(p)?, p.display().to_string()),
+            None => match elf.btf {
+                Some(s) => (elf.section_bytes(s).to_vec(), file.display().to_string()),
+                None => {
+                    let f = file.display().to_string();
+                    return Err(Error::new(format!(
+                        "FAILED: load BTF from {f}: No data available (no .BTF section; use --btf)"
+                    ))
+                    .file(&f));
+                }
+            },
+        };
+        Ok(BtfBytes { main, main_name, base })
+    }
+
+    /// Name of the BTF source.
+    pub fn name(&self) -> &str {
+        &self.main_name
+    }
+}
+
+/// Parses `b` (base first) and runs `f` on the result.
+pub fn with_btf<R>(b: &BtfBytes, f: impl FnOnce(&Btf<'_>) -> Result<R, Error>) -> Result<R, Error> {
+    match &b.base {
+        Some((data, name)) => {
+            let base = Btf::parse(data).map_err(|e| {
+                Error::new(format!("FAILED: load base BTF from {name}: {e}")).file(name)
+            })?;
+            let btf = Btf::parse_split(&b.main, Some(&base))
+                .map_err(|e| Error::new(format!("FAILED: load BTF from {}: {e}", b.main_name)).file(&b.main_name))?;
+            f(&btf)
+        }
+        None => {
+            let btf = Btf::parse(&b.main)
+                .map_err(|e| Error::new(format!("FAILED: load BTF from {}: {e}", b.main_name)).file(&b.main_name))?;
+            f(&btf)
+        }
+    }
+}
+
+// ---------------------------------------------------------------- inspect
+
+/// What `--btf` says about one entry.
+#[derive(Debug, Clone, Serialize)]
+pub struct BtfVerdict {
+    /// The value is a type of the entry's kind with the entry's name.
+    pub ok: bool,
+    /// The kind of the type the value names (`"void"` for 0, `"none"` past
+    /// the last id).
+    pub kind: String,
+    /// Its name.
+    pub name: String,
+}
+
+/// One entry in the inspect report.
+#[derive(Debug, Clone, Serialize)]
+pub struct EntryReport {
+    /// `struct`, `union`, `typedef`, `func` or `unused`.
+    pub kind: EntryKind,
+    /// Name (empty for unused).
+    pub name: String,
+    /// The `__BTF_ID__` symbol.
+    pub symbol: Option<String>,
+    /// Section offset.
+    pub offset: u64,
+    /// The id word.
+    pub value: u32,
+    /// Has a symbol and a non-zero value.
+    pub resolved: bool,
+    /// Set8 entry flags.
+    pub flags: Option<u32>,
+    /// Their KF_* names.
+    pub flag_names: Vec<String>,
+    /// With `--btf`.
+    pub btf: Option<BtfVerdict>,
+}
+
+/// One list, set or set8 in the inspect report.
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupReport {
+    /// `list`, `set`, `set8` or `orphan`.
+    pub kind: GroupKind,
+    /// List label or set name.
+    pub name: String,
+    /// The label symbol.
+    pub label: Option<String>,
+    /// Label binding is global.
+    pub label_global: bool,
+    /// The `__BTF_ID__set[8]__` symbol.
+    pub set_symbol: Option<String>,
+    /// Section offset.
+    pub offset: u64,
+    /// Extent in bytes.
+    pub size: u64,
+    /// Stored count (sets).
+    pub count: Option<u32>,
+    /// Count implied by the set symbol's size.
+    pub expected_count: Option<u64>,
+    /// Set8 header flags.
+    pub flags: Option<u32>,
+    /// Their names.
+    pub flag_names: Vec<String>,
+    /// How set entries got their names: `declared` (symbol order, which
+    /// no longer matches the values once the resolver sorted the set) or
+    /// `btf` (each value matched to a member symbol through the BTF).
+    pub names_from: String,
+    /// Entries.
+    pub entries: Vec<EntryReport>,
+}
+
+/// Totals.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    /// Lists.
+    pub lists: usize,
+    /// Sets.
+    pub sets: usize,
+    /// Set8s (kfunc sets included).
+    pub set8s: usize,
+    /// Entries with a symbol.
+    pub ids: usize,
+    /// Of those, zero.
+    pub unresolved: usize,
+    /// Slots without a symbol.
+    pub unused: usize,
+    /// Entries whose value does not match `--btf` (0 without `--btf`).
+    pub btf_mismatches: usize,
+}
+
+/// The `inspect` report; `--json` prints it (schema: docs/inspect-json.md).
+#[derive(Debug, Clone, Serialize)]
+pub struct InspectReport {
+    /// Schema version (1).
+    pub schema: u32,
+    /// The file.
+    pub file: String,
+    /// 32 or 64.
+    pub class: u32,
+    /// `little` or `big`.
+    pub endian: String,
+    /// File offset of `.BTF_ids`.
+    pub section_offset: u64,
+    /// `sh_addr`.
+    pub section_address: u64,
+    /// Size.
+    pub section_size: u64,
+    /// The BTF used for verdicts.
+    pub btf: Option<String>,
+    /// Groups in offset order.
+    pub groups: Vec<GroupReport>,
+    /// Totals.
+    pub summary: Summary,
+}
+
+fn verdict(btf: &Btf<'_>, k: IdKind, name: &str, value: u32) -> BtfVerdict {
+    match btf.type_header(value) {
+        Some(t) => {
+            let tname = String::from_utf8_lossy(btf.name_bytes(t.name_off).unwrap_or(b"")).into_owned();
+            BtfVerdict {
+                ok: t.kind == k.btf_kind() && tname == name,
+                kind: kind_name(t.kind).to_string(),
+                name: tname,
+            }
+        }
+        None => BtfVerdict {
+            ok: false,
+            kind: if value == 0 { "void" } else { "none" }.to_string(),
+            name: String::new(),
+        },
+    }
+}
+
+/// Sets are sorted by id after resolving, so their symbols no longer sit on
+/// the slots holding their ids. Give each non-zero slot the member symbol
+/// whose kind and name match the BTF type of its value, then hand the rest
+/// out in order.
+fn assign_by_btf(btf: &Btf<'_>, entries: &[crate::layout::Entry]) -> Vec<crate::layout::Entry> {
+    let mut pool: Vec<Option<(EntryKind, String, Option<String>)>> = entries
+        .iter()
+        .map(|e| Some((e.kind, e.name.clone(), e.symbol.clone())))
+        .collect();
+    let mut out: Vec<crate::layout::Entry> = entries.to_vec();
+    let mut matched = vec![false; entries.len()];
+    for (i, e) in entries.iter().enumerate() {
+        if e.value == 0 {
+            continue;
+        }
+        let Some(t) = btf.type_header(e.value) else { continue };
+        let Some(k) = IdKind::from_btf_kind(t.kind) else { continue };
+        let n = btf.name_bytes(t.name_off).unwrap_or(b"");
+        let ek: EntryKind = k.into();
+        if let Some(slot) = pool
+            .iter_mut()
+            .find(|p| p.as_ref().is_some_and(|(pk, pn, _)| *pk == ek && pn.as_bytes() == n))
+        {
+            let (pk, pn, ps) = slot.take().unwrap_or((EntryKind::Unused, String::new(), None));
+            out[i].kind = pk;
+            out[i].name = pn;
+            out[i].symbol = ps;
+            matched[i] = true;
+        }
+    }
+    let mut rest = pool.into_iter().flatten();
+    for (i, m) in matched.iter().enumerate() {
+        if !m {
+            if let Some((pk, pn, ps)) = rest.next() {
+                out[i].kind = pk;
+                out[i].name = pn;
+                out[i].symbol = ps;
+            }
+        }
+    }
+    out
+}
+
+fn report_of(file: &Path, elf: &ElfInfo<'_>, lay: &Layout, btf: Option<&Btf<'_>>, btf_name: Option<String>) -> InspectReport {
+    let mut summary = Summary::default();
+    let mut groups = Vec::new();
+    for g in &lay.groups {
+        match g.kind {
+            GroupKind::List => summary.lists += 1,
+            GroupKind::Set => summary.sets += 1,
+            GroupKind::Set8 => summary.set8s += 1,
+            GroupKind::Orphan => {}
+        }
+        let assigned;
+        let mut order = "declared";
+        let src_entries = match btf {
+            Some(b) if matches!(g.kind, GroupKind::Set | GroupKind::Set8) => {
+                assigned = assign_by_btf(b, &g.entries);
+                order = "btf";
+                &assigned
+            }
+            _ => &g.entries,
+        };
+        let entries = src_entries
+            .iter()
+            .map(|e| {
+                let v = match (btf, e.kind.id_kind()) {
+                    (Some(b), Some(k)) if e.value != 0 => Some(verdict(b, k, &e.name, e.value)),
+                    _ => None,
+                };
+                if e.kind == EntryKind::Unused {
+                    summary.unused += 1;
+                } else {
+                    summary.ids += 1;
+                    if e.value == 0 {
+                        summary.unresolved += 1;
+                    }
+                }
+                if v.as_ref().is_some_and(|v| !v.ok) {
+                    summary.btf_mismatches += 1;
+                }
+                EntryReport {
+                    kind: e.kind,
+                    name: e.name.clone(),
+                    symbol: e.symbol.clone(),
+                    offset: e.offset,
+                    value: e.value,
+                    resolved: e.kind != EntryKind::Unused && e.value != 0,
+                    flags: e.flags,
+                    flag_names: e.flags.map(kf_names).unwrap_or_default(),
+                    btf: v,
+                }
+            })
+            .collect();
+        groups.push(GroupReport {
+            kind: g.kind,
+            name: g.name.clone(),
+            label: g.label.clone(),
+            label_global: g.label_global,
+            set_symbol: g.set_symbol.clone(),
+            offset: g.offset,
+            size: g.size,
+            count: g.count,
+            expected_count: g.expected_count,
+            flags: g.flags,
+            flag_names: g.flags.map(set_flag_names).unwrap_or_default(),
+            names_from: order.to_string(),
+            entries,
+        });
+    }
+    InspectReport {
+        schema: 1,
+        file: file.display().to_string(),
+        class: if elf.is_64 { 64 } else { 32 },
+        endian: if elf.big_endian { "big" } else { "little" }.into(),
+        section_offset: lay.section.file_offset,
+        section_address: lay.section.address,
+        section_size: lay.section.size,
+        btf: btf_name,
+        groups,
+        summary,
+    }
+}
+
+/// `btf-ids inspect`. BTF verdicts only when `src.btf` is given.
+pub fn inspect(file: &Path, src: &BtfSource) -> Result<InspectReport, Error> {
+    let f = file.display().to_string();
+    let data = read_file(file)?;
+    let elf = ElfInfo::parse(&data).map_err(|e| e.file(&f))?;
+    let lay = layout(&elf).map_err(|e| e.file(&f))?;
+    if src.btf.is_some() {
+        let b = BtfBytes::load(src, file, &elf)?;
+        let name = b.name().to_string();
+        with_btf(&b, |btf| Ok(report_of(file, &elf, &lay, Some(btf), Some(name))))
+    } else {
+        Ok(report_of(file, &elf, &lay, None, None))
+    }
+}
+
+/// Human-readable inspect output.
+pub fn inspect_text(r: &InspectReport) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{}: ELF{} {}-endian, .BTF_ids at file offset {:#x}, address {:#x}, {} bytes",
+        r.file, r.class, r.endian, r.section_offset, r.section_address, r.section_size
+    );
+    for g in &r.groups {
+        let _ = write!(s, "{:<6} {} @{:#x} size {}", format!("{:?}", g.kind).to_lowercase(), g.name, g.offset, g.size);
+        if let (Some(c), Some(e)) = (g.count, g.expected_count) {
+            let _ = write!(s, " count {c} (size implies {e})");
+        }
+        if let Some(fl) = g.flags {
+            let _ = write!(s, " flags {fl:#x} [{}]", g.flag_names.join("|"));
+        }
+        if let Some(l) = &g.label {
+            if g.kind != GroupKind::List {
+                let _ = write!(s, " label {l}");
+            }
+        }
+        s.push('\n');
+        for e in &g.entries {
+            let kind = format!("{:?}", e.kind).to_lowercase();
+            let _ = write!(s, "  @{:#06x} {:<8} {:<40} {:>8}", e.offset, kind, e.name, e.value);
+            if let Some(fl) = e.flags {
+                let _ = write!(s, " flags {fl:#x} [{}]", e.flag_names.join("|"));
+            }
+            if e.kind != EntryKind::Unused && e.value == 0 {
+                s.push_str(" UNRESOLVED");
+            }
+            if let Some(v) = &e.btf {
+                if v.ok {
+                    s.push_str(" ok");
+                } else if e.value != 0 {
+                    let _ = write!(s, " WRONG (id {} is {} '{}')", e.value, v.kind, v.name);
+                }
+            }
+            s.push('\n');
+        }
+    }
+    let m = &r.summary;
+    let _ = writeln!(
+        s,
+        "{} lists, {} sets, {} set8s; {} ids, {} unresolved, {} unused slots{}",
+        m.lists,
+        m.sets,
+        m.set8s,
+        m.ids,
+        m.unresolved,
+        m.unused,
+        if r.btf.is_some() { format!(", {} wrong for the BTF", m.btf_mismatches) } else { String::new() }
+    );
+    s
+}
+
+// ---------------------------------------------------------------- resolve
+
+/// Options of `btf-ids resolve`.
+#[derive(Debug, Clone, Default)]
+pub struct ResolveOptions {
+    /// BTF source.
+    pub src: BtfSource,
+    /// `-v` count.
+    pub verbose: u8,
+    /// Unresolved or ambiguous names are errors; missing `.BTF_ids` too.
+    pub strict: bool,
+    /// Output file (default: in place).
+    pub output: Option<PathBuf>,
+    /// Also add `bpf_kfunc` / `bpf_fastcall` decl tags to `.BTF`.
+    pub kfunc_tags: bool,
+}
+
+/// A name with several ids.
+#[derive(Debug, Clone, Serialize)]
+pub struct Ambiguous {
+    /// Kind.
+    pub kind: IdKind,
+    /// Name.
+    pub name: String,
+    /// All ids found (the first is used).
+    pub ids: Vec<u32>,
+}
+
+/// A name without an id.
+#[derive(Debug, Clone, Serialize)]
+pub struct Unresolved {
+    /// Kind.
+    pub kind: IdKind,
+    /// Name.
+    pub name: String,
+}
+
+/// A set after resolving.
+#[derive(Debug, Clone, Serialize)]
+pub struct SetReport {
+    /// Name.
+    pub name: String,
+    /// Set8.
+    pub set8: bool,
+    /// Count written.
+    pub count: u64,
+}
+
+/// The `resolve` report (`--json`).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ResolveReport {
+    /// Input.
+    pub file: String,
+    /// Where the result went.
+    pub output: String,
+    /// The BTF used.
+    pub btf: Option<String>,
+    /// Nothing to do (no `.BTF_ids` or no symbol table).
+    pub nothing_to_do: bool,
+    /// Id symbols.
+    pub id_symbols: usize,
+    /// Distinct (kind, name) pairs.
+    pub names: usize,
+    /// Distinct names resolved.
+    pub resolved: usize,
+    /// Names left 0.
+    pub unresolved: Vec<Unresolved>,
+    /// Names with several ids.
+    pub ambiguous: Vec<Ambiguous>,
+    /// Sets.
+    pub sets: Vec<SetReport>,
+    /// Whether `.BTF_ids` bytes changed.
+    pub changed: bool,
+    /// `bpf_kfunc` / `bpf_fastcall` tags added.
+    pub tags_added: usize,
+    /// The messages resolve_btfids would print, in its order.
+    pub warnings: Vec<String>,
+    /// `-v` debug lines.
+    #[serde(skip)]
+    pub debug: Vec<String>,
+}
+
+/// `btf-ids resolve`. On success the output is written (atomically) unless
+/// nothing changed in place.
+pub fn resolve(file: &Path, opts: &ResolveOptions) -> Result<ResolveReport, Error> {
+    let f = file.display().to_string();
+    let data = read_file(file)?;
+    let elf = ElfInfo::parse(&data).map_err(|e| e.file(&f))?;
+    let out_path = opts.output.clone().unwrap_or_else(|| file.to_path_buf());
+    let mut rep = ResolveReport {
+        file: f.clone(),
+        output: out_path.display().to_string(),
+        ..Default::default()
+    };
+    let (Some(sec), true) = (elf.btf_ids, elf.has_symtab) else {
+        if opts.strict {
+            return Err(Error::new("Cannot find .BTF_ids or symbols sections (--strict)").file(&f));
+        }
+        if opts.verbose >= 1 {
+            rep.debug.push("Cannot find .BTF_ids or symbols sections, nothing to do".into());
+        }
+        rep.nothing_to_do = true;
+        if let Some(o) = &opts.output {
+            crate::write::write_atomic(o, &data, file)?;
+        }
+        return Ok(rep);
+    };
+    if opts.strict {
+        if let Some(s) = elf.stray.first() {
+            return Err(Error::new("__BTF_ID__ symbol outside .BTF_ids").symbol(&s.name).file(&f));
+        }
+    }
+    let mut col = Collected::collect(&elf, sec).map_err(|e| e.file(&f))?;
+    if opts.verbose >= 1 {
+        for k in IdKind::ALL {
+            for e in &col.names[k.index()] {
+                rep.debug.push(format!("adding symbol {}", String::from_utf8_lossy(e.name)));
+            }
+        }
+    }
+    let bytes = BtfBytes::load(&opts.src, file, &elf)?;
+    rep.btf = Some(bytes.name().to_string());
+    let mut warn = with_btf(&bytes, |btf| col.resolve(btf, true).map_err(|e| Error::from(e).file(bytes.name())))?;
+    let mut ids = elf.section_bytes(sec).to_vec();
+    let mut unres = col.patch(&elf, &mut ids).map_err(|e| e.file(&f))?;
+    warn.append(&mut unres);
+    rep.warnings = warn;
+    rep.id_symbols = col.id_symbols();
+    for k in IdKind::ALL {
+        for e in col.patch_order(k) {
+            rep.names += 1;
+            if e.id == 0 {
+                rep.unresolved.push(Unresolved {
+                    kind: k,
+                    name: String::from_utf8_lossy(e.name).into_owned(),
+                });
+            } else {
+                rep.resolved += 1;
+            }
+            if !e.others.is_empty() {
+                let mut v = vec![e.id];
+                v.extend_from_slice(&e.others);
+                rep.ambiguous.push(Ambiguous {
+                    kind: k,
+                    name: String::from_utf8_lossy(e.name).into_owned(),
+                    ids: v,
+                });
+            }
+            if opts.verbose >= 1 {
+                for a in &e.addrs {
+                    rep.debug.push(format!(
+                        "patching addr {:5}: ID {:7} [{}]",
+                        a,
+                        e.id,
+                        String::from_utf8_lossy(e.name)
+                    ));
+                }
+            }
+        }
+    }
+    for s in col.sets_order() {
+        rep.sets.push(SetReport {
+            name: String::from_utf8_lossy(s.name).into_owned(),
+            set8: s.set8,
+            count: s.size / if s.set8 { 8 } else { 4 } - 1,
+        });
+    }
+    if opts.strict && (!rep.unresolved.is_empty() || !rep.ambiguous.is_empty()) {
+        let mut what: Vec<String> = rep
+            .unresolved
+            .iter()
+            .map(|u| format!("unresolved {} {}", u.kind.word(), u.name))
+            .collect();
+        what.extend(rep.ambiguous.iter().map(|a| format!("ambiguous {} {} {:?}", a.kind.word(), a.name, a.ids)));
+        return Err(Error::new(format!("--strict: {}", what.join(", "))).file(&f));
+    }
+    let mut out = data.clone();
+    let start = sec.file_offset as usize;
+    out[start..start + ids.len()].copy_from_slice(&ids);
+    rep.changed = out != data;
+    if opts.kfunc_tags {
+        let (new, added) = crate::btf_write::add_kfunc_tags(&out, &bytes, opts.src.btf.is_some()).map_err(|e| e.file(&f))?;
+        rep.tags_added = added;
+        if let Some(n) = new {
+            out = n;
+            rep.changed = true;
+        }
+    }
+    if opts.output.is_some() || rep.changed {
+        crate::write::write_atomic(&out_path, &out, file)?;
+    }
+    if opts.verbose >= 1 {
+        rep.debug.push(format!("update ok for {f}"));
+    }
+    Ok(rep)
+}
+
+// ---------------------------------------------------------------- check
+
+/// The `check` result.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckReport {
+    /// The file.
+    pub file: String,
+    /// BTF used for kind checks (none: those checks were skipped).
+    pub btf: Option<String>,
+    /// Ids checked.
+    pub ids: usize,
+    /// Every failure, one line each.
+    pub failures: Vec<String>,
+}
+
+/// `btf-ids check`: no zero ids outside unused slots, set counts match
+/// sizes, sets sorted, and (with BTF from `--btf` or the file's `.BTF`)
+/// every id names a type of the declared kind and name.
+pub fn check(file: &Path, src: &BtfSource) -> Result<CheckReport, Error> {
+    let f = file.display().to_string();
+    let data = read_file(file)?;
+    let elf = ElfInfo::parse(&data).map_err(|e| e.file(&f))?;
+    let lay = layout(&elf).map_err(|e| e.file(&f))?;
+    let have_btf = src.btf.is_some() || elf.btf.is_some();
+    let (rep, btf_name) = if have_btf {
+        let b = BtfBytes::load(src, file, &elf)?;
+        let name = b.name().to_string();
+        (with_btf(&b, |btf| Ok(report_of(file, &elf, &lay, Some(btf), Some(name.clone()))))?, Some(name))
+    } else {
+        (report_of(file, &elf, &lay, None, None), None)
+    };
+    let mut failures = Vec::new();
+    for g in &rep.groups {
+        if let (Some(c), Some(e)) = (g.count, g.expected_count) {
+            if c as u64 != e {
+                failures.push(format!("{} {}: count {} but its symbol size implies {}", kind_str(g.kind), g.name, c, e));
+            }
+        }
+        if matches!(g.kind, GroupKind::Set | GroupKind::Set8) {
+            if let Some(w) = g.entries.windows(2).find(|w| (w[0].value as i32) > (w[1].value as i32)) {
+                failures.push(format!(
+                    "{} {}: not sorted ({} at {:#x} before {} at {:#x})",
+                    kind_str(g.kind),
+                    g.name,
+                    w[0].value,
+                    w[0].offset,
+                    w[1].value,
+                    w[1].offset
+                ));
+            }
+        }
+        for e in &g.entries {
+            if e.kind == EntryKind::Unused {
+                continue;
+            }
+            let kw = format!("{:?}", e.kind).to_lowercase();
+            if e.value == 0 {
+                failures.push(format!("{} {}: {} {} at {:#x} is 0 (unresolved)", kind_str(g.kind), g.name, kw, e.name, e.offset));
+            } else if let Some(v) = &e.btf {
+                if !v.ok {
+                    failures.push(format!(
+                        "{} {}: {} {} at {:#x} is {}, which is {} '{}'",
+                        kind_str(g.kind),
+                        g.name,
+                        kw,
+                        e.name,
+                        e.offset,
+                        e.value,
+                        v.kind,
+                        v.name
+                    ));
+                }
+            }
+        }
+    }
+    Ok(CheckReport {
+        file: f,
+        btf: btf_name,
+        ids: rep.summary.ids,
+        failures,
+    })
+}
+
+fn kind_str(k: GroupKind) -> &'static str {
+    match k {
+        GroupKind::List => "list",
+        GroupKind::Set => "set",
+        GroupKind::Set8 => "set8",
+        GroupKind::Orphan => "ids",
+    }
+}

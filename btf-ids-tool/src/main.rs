@@ -1,0 +1,166 @@
+//! The `btf-ids` command line.
+
+use btf_ids_tool::cmd::{self, BtfSource, ResolveOptions};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Inspect, resolve and check the .BTF_ids section of ELF files.
+#[derive(Parser)]
+#[command(name = "btf-ids", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Show every list, set and set8 in .BTF_ids.
+    Inspect {
+        /// ELF object or binary.
+        file: PathBuf,
+        /// Check each value against this BTF (raw BTF or an ELF with .BTF).
+        #[arg(long)]
+        btf: Option<PathBuf>,
+        /// Base BTF when --btf is split BTF.
+        #[arg(short = 'b', long = "btf_base", alias = "btf-base")]
+        btf_base: Option<PathBuf>,
+        /// Print JSON (schema: docs/inspect-json.md).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Patch BTF ids into .BTF_ids (drop-in for resolve_btfids 6.12).
+    Resolve {
+        /// ELF object or binary.
+        file: PathBuf,
+        /// BTF data (default: the file's own .BTF section).
+        #[arg(long)]
+        btf: Option<PathBuf>,
+        /// Path of file providing base BTF.
+        #[arg(short = 'b', long = "btf_base", alias = "btf-base")]
+        btf_base: Option<PathBuf>,
+        /// Be more verbose (repeatable).
+        #[arg(short, long, action = clap::ArgAction::Count)]
+        verbose: u8,
+        /// Unresolved or ambiguous names, or no .BTF_ids, are errors.
+        #[arg(long)]
+        strict: bool,
+        /// Write here instead of in place.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Print a JSON report on stdout.
+        #[arg(long)]
+        json: bool,
+        /// Also add bpf_kfunc / bpf_fastcall decl tags to .BTF.
+        #[arg(long = "kfunc-tags")]
+        kfunc_tags: bool,
+    },
+    /// Verify a resolved file; non-zero exit on any failure.
+    Check {
+        /// ELF object or binary.
+        file: PathBuf,
+        /// BTF to check kinds against (default: the file's .BTF).
+        #[arg(long)]
+        btf: Option<PathBuf>,
+        /// Base BTF for split BTF.
+        #[arg(short = 'b', long = "btf_base", alias = "btf-base")]
+        btf_base: Option<PathBuf>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn fail(e: impl std::fmt::Display) -> ExitCode {
+    eprintln!("btf-ids: error: {e}");
+    ExitCode::from(1)
+}
+
+fn main() -> ExitCode {
+    let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    // Installed as `resolve_btfids`, behave like it.
+    let is_resolve_btfids = args
+        .first()
+        .and_then(|a| std::path::Path::new(a).file_name().map(|n| n == "resolve_btfids"))
+        .unwrap_or(false);
+    if is_resolve_btfids {
+        args.insert(1, "resolve".into());
+    }
+    let cli = Cli::parse_from(args);
+    match cli.cmd {
+        Cmd::Inspect { file, btf, btf_base, json } => {
+            let src = BtfSource { btf, base: btf_base };
+            match cmd::inspect(&file, &src) {
+                Ok(r) if json => {
+                    println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
+                    ExitCode::SUCCESS
+                }
+                Ok(r) => {
+                    print!("{}", cmd::inspect_text(&r));
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
+            }
+        }
+        Cmd::Resolve { file, btf, btf_base, verbose, strict, output, json, kfunc_tags } => {
+            let opts = ResolveOptions {
+                src: BtfSource { btf, base: btf_base },
+                verbose,
+                strict,
+                output,
+                kfunc_tags,
+            };
+            match cmd::resolve(&file, &opts) {
+                Ok(r) => {
+                    // Same order as resolve_btfids: duplicates while walking the
+                    // BTF, then unresolved names while patching.
+                    let mut err = std::io::stderr().lock();
+                    use std::io::Write;
+                    for d in r.debug.iter().filter(|d| d.starts_with("adding") || d.starts_with("Cannot")) {
+                        let _ = writeln!(err, "{d}");
+                    }
+                    for w in &r.warnings {
+                        let _ = writeln!(err, "{w}");
+                    }
+                    for d in r.debug.iter().filter(|d| !d.starts_with("adding") && !d.starts_with("Cannot")) {
+                        let _ = writeln!(err, "{d}");
+                    }
+                    if json {
+                        println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
+            }
+        }
+        Cmd::Check { file, btf, btf_base, json } => {
+            let src = BtfSource { btf, base: btf_base };
+            match cmd::check(&file, &src) {
+                Ok(r) => {
+                    if json {
+                        println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
+                    } else {
+                        for f in &r.failures {
+                            eprintln!("{}: {f}", r.file);
+                        }
+                        if r.failures.is_empty() {
+                            let how = match &r.btf {
+                                Some(b) => format!("kinds checked against {b}"),
+                                None => "no BTF, kinds not checked".into(),
+                            };
+                            println!("{}: {} ids ok ({how})", r.file, r.ids);
+                        } else {
+                            eprintln!("{}: {} failure(s)", r.file, r.failures.len());
+                        }
+                    }
+                    if r.failures.is_empty() {
+                        ExitCode::SUCCESS
+                    } else {
+                        ExitCode::from(1)
+                    }
+                }
+                Err(e) => fail(e),
+            }
+        }
+    }
+}

@@ -1,0 +1,355 @@
+//! `btf-ids resolve`: the kernel's resolve_btfids (6.12) rules, on our own
+//! ELF and BTF readers.
+//!
+//! Rules (from resolve_btfids 6.12, `tools/bpf/resolve_btfids/main.c`):
+//! - collect `__BTF_ID__*` symbols defined in `.BTF_ids` (see [`crate::ids`]);
+//!   a name may repeat (up to 100 addresses), a set name may not;
+//! - walk every type id from 1 (base ids included for split BTF); only
+//!   FUNC, STRUCT, UNION and TYPEDEF are looked at, a kind only while its
+//!   counter (symbol occurrences minus names resolved) is above zero;
+//! - first id wins, later ones warn `WARN: multiple IDs found ...`;
+//! - unresolved names warn and stay 0; set counts come from symbol sizes
+//!   (set: size/4-1, set8: size/8-1); sets are sorted by id (stable), set8
+//!   as (id, flags) pairs.
+//!
+//! Differences, all on input the C tool mishandles: we check every bound and
+//! report an error where resolve_btfids would write out of bounds, and for
+//! an ELF of the other byte order we leave the set8 header flags word as
+//! the assembler wrote it (6.12 byte-swaps it by mistake; 7.0 fixed that by
+//! swapping the whole section on load and store).
+
+use crate::btf::{Btf, BtfError};
+use crate::elf::{ElfInfo, SectionInfo};
+use crate::ids::{parse_symbol, IdKind, Parsed};
+use crate::Error;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// resolve_btfids' limit of addresses per name (`ADDR_CNT`).
+pub const ADDR_CNT: usize = 100;
+
+/// A small, fast non-cryptographic hasher for name lookups (FxHash style).
+#[derive(Default, Clone, Copy)]
+pub struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut h = self.0;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let w = u64::from_le_bytes(c.try_into().unwrap_or([0; 8]));
+            h = (h.rotate_left(5) ^ w).wrapping_mul(K);
+        }
+        let rem = chunks.remainder();
+        if !rem.is_empty() {
+            let mut b = [0u8; 8];
+            b[..rem.len()].copy_from_slice(rem);
+            h = (h.rotate_left(5) ^ u64::from_le_bytes(b)).wrapping_mul(K);
+        }
+        self.0 = h;
+    }
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.0 = (self.0.rotate_left(5) ^ i as u64).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.0 = (self.0.rotate_left(5) ^ i as u64).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// A `HashMap` with [`FxHasher`].
+pub type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+
+/// One name of one kind, with every address it must be written to.
+#[derive(Debug, Clone)]
+pub struct NameEntry<'a> {
+    /// The name.
+    pub name: &'a [u8],
+    /// Section-relative addresses (`st_value - sh_addr`).
+    pub addrs: Vec<u64>,
+    /// The id found (0: unresolved).
+    pub id: u32,
+    /// Further ids found for the same name and kind.
+    pub others: Vec<u32>,
+}
+
+/// A set or set8 symbol.
+#[derive(Debug, Clone)]
+pub struct SetSym<'a> {
+    /// Set name (after `set__` / `set8__`).
+    pub name: &'a [u8],
+    /// Set8.
+    pub set8: bool,
+    /// Section-relative address.
+    pub addr: u64,
+    /// `st_size`.
+    pub size: u64,
+    /// Symbol table index.
+    pub sym_index: usize,
+}
+
+/// Everything collected from the symbol table.
+#[derive(Debug, Default)]
+pub struct Collected<'a> {
+    /// Names per kind (index: [`IdKind::index`]).
+    pub names: [Vec<NameEntry<'a>>; 4],
+    /// Name lookup per kind.
+    pub lookup: [FxMap<&'a [u8], usize>; 4],
+    /// Symbol occurrences per kind (resolve_btfids' `nr_<kind>`).
+    pub nr: [usize; 4],
+    /// Sets.
+    pub sets: Vec<SetSym<'a>>,
+}
+
+impl<'a> Collected<'a> {
+    /// Collects the `__BTF_ID__` symbols of `elf`'s `.BTF_ids`.
+    pub fn collect(elf: &ElfInfo<'a>, sec: SectionInfo) -> Result<Self, Error> {
+        let mut c = Collected::default();
+        let mut set_names: FxMap<&'a [u8], ()> = FxMap::default();
+        for sym in &elf.symbols {
+            let parsed = match parse_symbol(sym.name) {
+                Ok(Some(p)) => p,
+                Ok(None) => continue,
+                Err(e) => {
+                    return Err(Error::new(e.to_string()).symbol(&sym.name_str()));
+                }
+            };
+            let rel = sym.value.wrapping_sub(sec.address);
+            if sym.value < sec.address || rel >= sec.size {
+                return Err(Error::new(format!(
+                    "FAILED patching index {} out of bounds {}",
+                    rel as i64, sec.size
+                ))
+                .symbol(&sym.name_str()));
+            }
+            match parsed {
+                Parsed::Id(k, name) => {
+                    let ki = k.index();
+                    c.nr[ki] += 1;
+                    let idx = *c.lookup[ki].entry(name).or_insert_with(|| {
+                        c.names[ki].push(NameEntry {
+                            name,
+                            addrs: Vec::new(),
+                            id: 0,
+                            others: Vec::new(),
+                        });
+                        c.names[ki].len() - 1
+                    });
+                    let e = &mut c.names[ki][idx];
+                    if e.addrs.len() >= ADDR_CNT {
+                        return Err(Error::new(format!(
+                            "FAILED symbol {} crossed the number of allowed lists",
+                            String::from_utf8_lossy(name)
+                        ))
+                        .symbol(&sym.name_str()));
+                    }
+                    e.addrs.push(rel);
+                }
+                Parsed::Set { set8, name } => {
+                    if set_names.insert(name, ()).is_some() {
+                        return Err(Error::new(format!(
+                            "FAILED malformed data for set '{}': defined twice",
+                            String::from_utf8_lossy(name)
+                        ))
+                        .symbol(&sym.name_str()));
+                    }
+                    let unit = if set8 { 8 } else { 4 };
+                    if sym.size % unit != 0 || sym.size < unit {
+                        return Err(Error::new(format!(
+                            "set symbol size {} is not a positive multiple of {unit}",
+                            sym.size
+                        ))
+                        .symbol(&sym.name_str()));
+                    }
+                    match rel.checked_add(sym.size) {
+                        Some(end) if end <= sec.size => {}
+                        _ => {
+                            return Err(Error::new(format!(
+                                "set runs past the end of .BTF_ids ({:#x}+{:#x} > {:#x})",
+                                rel, sym.size, sec.size
+                            ))
+                            .symbol(&sym.name_str()))
+                        }
+                    }
+                    if (sym.size / unit - 1) > i32::MAX as u64 {
+                        return Err(Error::new("set count overflows 32 bits").symbol(&sym.name_str()));
+                    }
+                    c.sets.push(SetSym {
+                        name,
+                        set8,
+                        addr: rel,
+                        size: sym.size,
+                        sym_index: sym.index,
+                    });
+                }
+            }
+        }
+        Ok(c)
+    }
+
+    /// Total number of id symbols (occurrences).
+    pub fn id_symbols(&self) -> usize {
+        self.nr.iter().sum()
+    }
+
+    /// Resolves names against `btf` with resolve_btfids' walk. Returns the
+    /// `WARN: multiple IDs ...` lines in the order the C tool prints them.
+    /// With `all`, keeps looking after a kind's counter reaches zero to find
+    /// every duplicate (for `--strict` and the report) without changing what
+    /// is written or warned.
+    pub fn resolve(&mut self, btf: &Btf<'_>, all: bool) -> Result<Vec<String>, BtfError> {
+        let mut nr = self.nr;
+        let mut warnings = Vec::new();
+        let mut failure: Option<BtfError> = None;
+        let names = &mut self.names;
+        let lookup = &self.lookup;
+        let mut visit = |b: &Btf<'_>, id: u32, kind: u8, name_off: u32| -> bool {
+            let Some(k) = IdKind::from_btf_kind(kind) else {
+                return true;
+            };
+            let ki = k.index();
+            let counting = nr[ki] > 0;
+            if !counting && !all {
+                return true;
+            }
+            let Some(name) = b.name_bytes(name_off) else {
+                failure = Some(BtfError {
+                    offset: 0,
+                    msg: format!("FAILED: malformed BTF, can't resolve name for ID {id}"),
+                });
+                return false;
+            };
+            if let Some(&i) = lookup[ki].get(name) {
+                let e = &mut names[ki][i];
+                if e.id != 0 {
+                    if counting {
+                        warnings.push(format!(
+                            "WARN: multiple IDs found for '{}': {}, {} - using {}",
+                            String::from_utf8_lossy(name),
+                            e.id,
+                            id,
+                            e.id
+                        ));
+                    }
+                    e.others.push(id);
+                } else if counting {
+                    e.id = id;
+                    nr[ki] -= 1;
+                } else {
+                    // Not reachable: a name with id 0 keeps its counter up.
+                    e.id = id;
+                }
+            }
+            all || nr.iter().any(|&n| n > 0)
+        };
+        walk(btf, &mut visit);
+        match failure {
+            Some(f) => Err(f),
+            None => Ok(warnings),
+        }
+    }
+
+    /// Names in resolve_btfids' patch order for one kind: its red-black
+    /// tree is walked from the greatest name (by `strcmp`) down.
+    pub fn patch_order(&self, k: IdKind) -> Vec<&NameEntry<'a>> {
+        let mut v: Vec<&NameEntry<'a>> = self.names[k.index()].iter().collect();
+        v.sort_by(|a, b| b.name.cmp(a.name));
+        v
+    }
+
+    /// Sets in patch order (greatest name first).
+    pub fn sets_order(&self) -> Vec<&SetSym<'a>> {
+        let mut v: Vec<&SetSym<'a>> = self.sets.iter().collect();
+        v.sort_by(|a, b| b.name.cmp(a.name));
+        v
+    }
+
+    /// Writes ids and set counts into `ids` (the `.BTF_ids` bytes) and sorts
+    /// the sets. Returns the `WARN: ... unresolved symbol` lines.
+    pub fn patch(&self, elf: &ElfInfo<'_>, ids: &mut [u8]) -> Result<Vec<String>, Error> {
+        let mut warnings = Vec::new();
+        for k in IdKind::ALL {
+            for e in self.patch_order(k) {
+                if e.id == 0 {
+                    warnings.push(format!(
+                        "WARN: resolve_btfids: unresolved symbol {}",
+                        String::from_utf8_lossy(e.name)
+                    ));
+                }
+                for &a in &e.addrs {
+                    write_word(elf, ids, a, e.id, e.name)?;
+                }
+            }
+        }
+        let order = self.sets_order();
+        for s in &order {
+            let cnt = (s.size / if s.set8 { 8 } else { 4 }) - 1;
+            write_word(elf, ids, s.addr, cnt as u32, s.name)?;
+        }
+        for s in &order {
+            let start = (s.addr & !3) as usize;
+            let cnt = elf.read_u32(ids, start).unwrap_or(0) as usize;
+            let (hdr, unit) = if s.set8 { (8, 8) } else { (4, 4) };
+            let body = cnt
+                .checked_mul(unit)
+                .and_then(|n| n.checked_add(start + hdr))
+                .filter(|&end| end <= ids.len())
+                .ok_or_else(|| {
+                    Error::new(format!(
+                        "set '{}' count {cnt} runs past the end of .BTF_ids",
+                        String::from_utf8_lossy(s.name)
+                    ))
+                })?;
+            let region = &mut ids[start + hdr..body];
+            sort_region(elf, region, unit);
+        }
+        Ok(warnings)
+    }
+}
+
+fn write_word(elf: &ElfInfo<'_>, ids: &mut [u8], addr: u64, v: u32, name: &[u8]) -> Result<(), Error> {
+    // resolve_btfids indexes an int array: the address is rounded down.
+    let at = (addr & !3) as usize;
+    if !elf.write_u32(ids, at, v) {
+        return Err(Error::new(format!(
+            "FAILED patching index {addr} out of bounds {}",
+            ids.len()
+        ))
+        .symbol(&String::from_utf8_lossy(name)));
+    }
+    Ok(())
+}
+
+/// Stable sort of `unit`-byte records by their first `u32` (as a signed
+/// int, like resolve_btfids' compare).
+fn sort_region(elf: &ElfInfo<'_>, region: &mut [u8], unit: usize) {
+    let key = |r: &[u8]| elf.read_u32(r, 0).unwrap_or(0) as i32;
+    let sorted = region.chunks_exact(unit).zip(region.chunks_exact(unit).skip(1)).all(|(a, b)| key(a) <= key(b));
+    if sorted {
+        return;
+    }
+    let mut recs: Vec<Vec<u8>> = region.chunks_exact(unit).map(|c| c.to_vec()).collect();
+    recs.sort_by_key(|r| key(r));
+    for (dst, src) in region.chunks_exact_mut(unit).zip(recs) {
+        dst.copy_from_slice(&src);
+    }
+}
+
+/// Walks every type id from 1 (base first) and calls `f(btf, id, kind,
+/// name_off)` until it returns false. `btf` is the one owning the strings
+/// (the split BTF, which also sees the base's).
+fn walk(btf: &Btf<'_>, f: &mut impl FnMut(&Btf<'_>, u32, u8, u32) -> bool) {
+    let mut go = true;
+    btf.for_each_type(&mut |id, t| {
+        if go {
+            go = f(btf, id, t.kind, t.name_off);
+        }
+    });
+}

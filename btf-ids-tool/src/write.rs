@@ -1,0 +1,55 @@
+//! Crash-safe output: write a temporary file in the destination's directory,
+//! fsync it, give it the mode of the file it replaces, and rename it over the
+//! destination. A reader sees the old file or the new one, never half.
+
+use crate::Error;
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+
+/// Atomically replaces `dest` with `data`. `mode_from` (usually the input
+/// file) provides the permissions.
+pub fn write_atomic(dest: &Path, data: &[u8], mode_from: &Path) -> Result<(), Error> {
+    let d = dest.display().to_string();
+    let dir = match dest.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => Path::new(".").to_path_buf(),
+    };
+    let base = dest
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into());
+    let perms = fs::metadata(mode_from)
+        .or_else(|_| fs::metadata(dest))
+        .map(|m| m.permissions())
+        .ok();
+    let mut n = 0u32;
+    let (tmp, mut f) = loop {
+        let tmp = dir.join(format!(".{base}.btf-ids.{}.{n}.tmp", std::process::id()));
+        match fs::OpenOptions::new().write(true).create_new(true).open(&tmp) {
+            Ok(f) => break (tmp, f),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 100 => n += 1,
+            Err(e) => {
+                return Err(Error::new(format!("cannot create a temporary file in {}: {e}", dir.display())).file(&d))
+            }
+        }
+    };
+    let res = (|| -> std::io::Result<()> {
+        f.write_all(data)?;
+        if let Some(p) = &perms {
+            f.set_permissions(p.clone())?;
+        }
+        f.sync_all()?;
+        drop(f);
+        fs::rename(&tmp, dest)?;
+        if let Ok(dirf) = fs::File::open(&dir) {
+            let _ = dirf.sync_all();
+        }
+        Ok(())
+    })();
+    if let Err(e) = res {
+        let _ = fs::remove_file(&tmp);
+        return Err(Error::new(format!("cannot write: {e}")).file(&d));
+    }
+    Ok(())
+}
