@@ -9,8 +9,28 @@ use std::fmt::Write;
 use std::path::Path;
 use std::process::Command;
 
-const STRUCTS: [&str; 4] = ["task_struct", "file", "sk_buff", "vm_area_struct"];
-const FUNCS: [&str; 3] = ["bpf_task_acquire", "bpf_task_release", "bpf_rcu_read_lock"];
+// resolve_btfids accepts a name at most 100 times (ADDR_CNT), so the
+// generated lists spread over several names.
+const STRUCTS: [&str; 8] = [
+    "task_struct",
+    "file",
+    "sk_buff",
+    "vm_area_struct",
+    "inode",
+    "dentry",
+    "mm_struct",
+    "cred",
+];
+const FUNCS: [&str; 8] = [
+    "bpf_cgroup_acquire",
+    "bpf_cgroup_release",
+    "bpf_obj_drop_impl",
+    "bpf_dynptr_slice",
+    "bpf_task_from_pid",
+    "bpf_cpumask_create",
+    "bpf_iter_num_new",
+    "bpf_rcu_read_unlock",
+];
 
 /// `count` lists `MANY_<i>` in one module, and a set `S` in two modules.
 fn generated(count: usize, tag: &str) -> String {
@@ -66,6 +86,10 @@ fn check(binary: &Path, count: usize) {
         let name = format!("MANY_{i}");
         let b: Vec<_> = all.iter().filter(|b| b.name == name).collect();
         assert_eq!(b.len(), 1, "{name}");
+        assert!(
+            b[0].words().iter().filter(|&&w| w != 0).count() == 2,
+            "{name} unresolved"
+        );
         assert_eq!(
             b[0].words(),
             vec![
