@@ -332,9 +332,12 @@ impl<'a> Btf<'a> {
                     check_ref(it, abs + TYPE_LEN + 4, id, " index", 0)?;
                 }
                 kind::STRUCT | kind::UNION | kind::DATASEC => {
+                    // Members are {name_off, type, offset}; a datasec's
+                    // var_secinfo is {type, offset, size}.
+                    let at = if t.kind == kind::DATASEC { 0 } else { 4 };
                     for m in 0..t.vlen as usize {
-                        let mt = self.u32_at(self.types, off + TYPE_LEN + 12 * m + 4).unwrap_or(0);
-                        check_ref(mt, abs + TYPE_LEN + 12 * m + 4, id, " member ", m)?;
+                        let mt = self.u32_at(self.types, off + TYPE_LEN + 12 * m + at).unwrap_or(0);
+                        check_ref(mt, abs + TYPE_LEN + 12 * m + at, id, " member ", m)?;
                     }
                 }
                 _ => {}

@@ -1,0 +1,167 @@
+//! Helpers shared by the integration tests: finding the kernel's tools and
+//! headers, compiling C objects that use btf_ids.h, running both resolvers.
+#![allow(dead_code)]
+
+use btf_ids_tool::elf::ElfInfo;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// Our binary.
+pub fn ours() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_btf-ids"))
+}
+
+fn glob_one(dir_pat_prefix: &str, dir: &str, rest: &str) -> Option<PathBuf> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(dir_pat_prefix))
+        .map(|e| e.path().join(rest))
+        .filter(|p| p.exists())
+        .collect();
+    found.sort();
+    found.pop()
+}
+
+/// The kernel's resolve_btfids 6.12 (Debian linux-kbuild-6.12.*).
+pub fn kernel_resolve_btfids() -> PathBuf {
+    glob_one("linux-kbuild-6.12.", "/usr/lib", "tools/bpf/resolve_btfids/resolve_btfids").unwrap_or_else(|| {
+        panic!(
+            "the kernel's resolve_btfids was not found under /usr/lib/linux-kbuild-6.12.*/tools/bpf/resolve_btfids/; \
+             install it with `apt-get install linux-kbuild-6.12.<ver>` (e.g. linux-kbuild-6.12.117+deb12)"
+        )
+    })
+}
+
+/// The Debian 6.12 common headers (with include/linux/btf_ids.h).
+pub fn kernel_headers() -> PathBuf {
+    glob_one("linux-headers-6.12.", "/usr/src", "include/linux/btf_ids.h")
+        .and_then(|p| p.parent()?.parent()?.parent().map(Path::to_path_buf))
+        .filter(|p| p.to_string_lossy().ends_with("-common"))
+        .or_else(|| {
+            std::fs::read_dir("/usr/src").ok()?.flatten().map(|e| e.path()).find(|p| {
+                let n = p.file_name().unwrap_or_default().to_string_lossy().into_owned();
+                n.starts_with("linux-headers-6.12.") && n.ends_with("-common") && p.join("include/linux/btf_ids.h").exists()
+            })
+        })
+        .unwrap_or_else(|| {
+            panic!("/usr/src/linux-headers-6.12.*-common not found; `apt-get install linux-headers-6.12.<ver>-common`")
+        })
+}
+
+/// The text put before every C test file: what btf_ids.h needs outside a
+/// kernel tree (see DESIGN.md).
+pub const PRELUDE: &str = r#"#define CONFIG_DEBUG_INFO_BTF 1
+#define _LINUX_TYPES_H
+#define __LINUX_COMPILER_H
+#define __LINUX_COMPILER_ATTRIBUTES_H
+#define __LINUX_STRINGIFY_H
+typedef unsigned int u32;
+#define ___PASTE(a,b) a##b
+#define __PASTE(a,b) ___PASTE(a,b)
+#define __stringify_1(x...) #x
+#define __stringify(x...) __stringify_1(x)
+#define __maybe_unused __attribute__((__unused__))
+#include <linux/btf_ids.h>
+"#;
+
+/// A scratch directory for one test.
+pub fn scratch(name: &str) -> PathBuf {
+    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Runs a command, panicking with its output if it cannot start.
+pub fn run(cmd: &mut Command) -> Output {
+    cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"))
+}
+
+/// Compiles `src` (the prelude is prepended) into `out` with gcc.
+pub fn compile_c(dir: &Path, stem: &str, src: &str, debug: bool) -> PathBuf {
+    let c = dir.join(format!("{stem}.c"));
+    std::fs::write(&c, format!("{PRELUDE}{src}")).unwrap();
+    let o = dir.join(format!("{stem}.o"));
+    let h = kernel_headers();
+    let mut cmd = Command::new("gcc");
+    cmd.arg("-c").arg("-O2").arg("-nostdinc").arg("-I").arg(h.join("include"));
+    if debug {
+        cmd.arg("-g");
+    }
+    cmd.arg(&c).arg("-o").arg(&o);
+    let out = run(&mut cmd);
+    assert!(out.status.success(), "gcc failed: {}", String::from_utf8_lossy(&out.stderr));
+    o
+}
+
+/// Adds .BTF with `pahole -J` (split over `base` when given).
+pub fn pahole(obj: &Path, base: Option<&Path>) {
+    let mut cmd = Command::new("pahole");
+    cmd.arg("-J");
+    if let Some(b) = base {
+        cmd.arg("--btf_base").arg(b);
+    }
+    cmd.arg(obj);
+    let out = run(&mut cmd);
+    assert!(
+        out.status.success(),
+        "pahole failed (apt-get install dwarves): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The `.BTF_ids` bytes of a file.
+pub fn btf_ids_bytes(path: &Path) -> Vec<u8> {
+    let data = std::fs::read(path).unwrap();
+    let elf = ElfInfo::parse(&data).unwrap();
+    elf.section_bytes(elf.btf_ids.expect("no .BTF_ids")).to_vec()
+}
+
+/// Result of running both resolvers on copies of `obj`.
+pub struct Diff {
+    /// Kernel tool's output file.
+    pub c_file: PathBuf,
+    /// Ours.
+    pub rust_file: PathBuf,
+    /// Kernel tool's stderr lines.
+    pub c_err: Vec<String>,
+    /// Ours.
+    pub rust_err: Vec<String>,
+}
+
+/// Copies `obj` twice, runs resolve_btfids on one and `btf-ids resolve` on
+/// the other with the same `args`, and asserts both succeed with identical
+/// `.BTF_ids` bytes and identical warnings.
+pub fn differential(obj: &Path, args: &[&str]) -> Diff {
+    let c_file = obj.with_extension("c-tool.o");
+    let rust_file = obj.with_extension("rust-tool.o");
+    std::fs::copy(obj, &c_file).unwrap();
+    std::fs::copy(obj, &rust_file).unwrap();
+    let c = run(Command::new(kernel_resolve_btfids()).args(args).arg(&c_file));
+    let r = run(Command::new(ours()).arg("resolve").args(args).arg(&rust_file));
+    let lines = |o: &Output| -> Vec<String> { String::from_utf8_lossy(&o.stderr).lines().map(str::to_string).collect() };
+    assert!(c.status.success(), "resolve_btfids failed: {}", String::from_utf8_lossy(&c.stderr));
+    assert!(r.status.success(), "btf-ids resolve failed: {}", String::from_utf8_lossy(&r.stderr));
+    let (cb, rb) = (btf_ids_bytes(&c_file), btf_ids_bytes(&rust_file));
+    if cb != rb {
+        let first = cb.iter().zip(&rb).position(|(a, b)| a != b);
+        panic!("`.BTF_ids` differ (len {} vs {}), first difference at byte {first:?}", cb.len(), rb.len());
+    }
+    let d = Diff { c_file, rust_file, c_err: lines(&c), rust_err: lines(&r) };
+    assert_eq!(d.c_err, d.rust_err, "warnings differ");
+    d
+}
+
+/// Asserts that `out` equals `orig` everywhere outside `.BTF_ids` (and,
+/// unless `btf_may_change`, outside `.BTF`).
+pub fn only_btf_ids_changed(orig: &Path, out: &Path) {
+    let a = std::fs::read(orig).unwrap();
+    let b = std::fs::read(out).unwrap();
+    assert_eq!(a.len(), b.len(), "file size changed");
+    let elf = ElfInfo::parse(&a).unwrap();
+    let s = elf.btf_ids.unwrap();
+    let (lo, hi) = (s.file_offset as usize, (s.file_offset + s.size) as usize);
+    assert_eq!(a[..lo], b[..lo], "bytes before .BTF_ids changed");
+    assert_eq!(a[hi..], b[hi..], "bytes after .BTF_ids changed");
+}

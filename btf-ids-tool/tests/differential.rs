@@ -1,0 +1,299 @@
+//! Differential tests: the kernel's resolve_btfids (Debian 6.12) and
+//! `btf-ids resolve` on copies of the same C objects built with the real
+//! btf_ids.h must write identical `.BTF_ids` bytes and the same warnings.
+
+mod common;
+
+use btf_ids_tool::btf::{kind, Btf};
+use common::*;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write;
+
+const VMLINUX: &str = "/sys/kernel/btf/vmlinux";
+
+fn usable(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with("__BTF")
+        && !name.starts_with("__ID")
+        && !["__PASTE", "___PASTE", "__stringify", "__stringify_1", "__maybe_unused"].contains(&name)
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        && !name.as_bytes()[0].is_ascii_digit()
+}
+
+/// Names of vmlinux per kind word, with how many ids each has.
+struct Names {
+    by_kind: BTreeMap<&'static str, Vec<(String, usize)>>,
+}
+
+fn vmlinux_names() -> Names {
+    let data = std::fs::read(VMLINUX).expect("read /sys/kernel/btf/vmlinux");
+    let btf = Btf::parse(&data).expect("parse vmlinux BTF with our reader");
+    assert!(btf.type_count() > 10_000, "vmlinux BTF has only {} types", btf.type_count());
+    let mut counts: BTreeMap<(&'static str, String), usize> = BTreeMap::new();
+    let mut order: Vec<(&'static str, String)> = Vec::new();
+    btf.for_each_type(&mut |_, t| {
+        let k = match t.kind {
+            kind::STRUCT => "struct",
+            kind::UNION => "union",
+            kind::TYPEDEF => "typedef",
+            kind::FUNC => "func",
+            _ => return,
+        };
+        let n = String::from_utf8_lossy(btf.name_bytes(t.name_off).unwrap()).into_owned();
+        if !usable(&n) {
+            return;
+        }
+        let c = counts.entry((k, n.clone())).or_insert(0);
+        if *c == 0 {
+            order.push((k, n));
+        }
+        *c += 1;
+    });
+    let mut by_kind: BTreeMap<&'static str, Vec<(String, usize)>> = BTreeMap::new();
+    for (k, n) in order {
+        let c = counts[&(k, n.clone())];
+        by_kind.entry(k).or_default().push((n, c));
+    }
+    Names { by_kind }
+}
+
+/// Builds the C source of the big corpus; returns it and the id count.
+fn big_corpus(names: &Names) -> (String, usize) {
+    let mut src = String::new();
+    let mut ids = 0usize;
+    let kinds = ["struct", "union", "typedef", "func"];
+    // Lists: a stride through every kind, with unused slots and repeats.
+    let mut picks: Vec<(&str, &str)> = Vec::new();
+    for k in kinds {
+        let v = &names.by_kind[k];
+        let want = match k {
+            "func" => 6000,
+            "struct" => 3500,
+            "typedef" => 700,
+            _ => 200,
+        };
+        let step = (v.len() / want).max(1);
+        picks.extend(v.iter().step_by(step).take(want).map(|(n, _)| (k, n.as_str())));
+    }
+    for (li, chunk) in picks.chunks(1000).enumerate() {
+        writeln!(src, "BTF_ID_LIST(big_list_{li})").unwrap();
+        for (i, (k, n)) in chunk.iter().enumerate() {
+            writeln!(src, "BTF_ID({k}, {n})").unwrap();
+            ids += 1;
+            if i % 97 == 0 {
+                writeln!(src, "BTF_ID_UNUSED").unwrap();
+            }
+        }
+    }
+    // Names with several ids, in every kind that has some.
+    writeln!(src, "BTF_ID_LIST(dups)").unwrap();
+    let mut ndup = 0;
+    for k in kinds {
+        for (n, _) in names.by_kind[k].iter().filter(|(_, c)| *c > 1).take(60) {
+            writeln!(src, "BTF_ID({k}, {n})").unwrap();
+            ids += 1;
+            ndup += 1;
+        }
+    }
+    assert!(ndup >= 10, "vmlinux has too few names with several ids ({ndup})");
+    // Missing names.
+    writeln!(src, "BTF_ID_LIST(missing)").unwrap();
+    for k in kinds {
+        for i in 0..25 {
+            writeln!(src, "BTF_ID({k}, btf_ids_test_missing_{k}_{i})").unwrap();
+            ids += 1;
+        }
+    }
+    // One name, several kinds.
+    let structs: BTreeSet<&str> = names.by_kind["struct"].iter().map(|(n, _)| n.as_str()).collect();
+    let unions: BTreeSet<&str> = names.by_kind["union"].iter().map(|(n, _)| n.as_str()).collect();
+    let shared: Vec<&str> = names.by_kind["typedef"]
+        .iter()
+        .map(|(n, _)| n.as_str())
+        .filter(|n| structs.contains(n) || unions.contains(n))
+        .take(100)
+        .collect();
+    assert!(shared.len() >= 10, "too few typedef/struct shared names");
+    writeln!(src, "BTF_ID_LIST(shared)").unwrap();
+    for n in &shared {
+        writeln!(src, "BTF_ID(typedef, {n})").unwrap();
+        writeln!(src, "BTF_ID(struct, {n})").unwrap();
+        writeln!(src, "BTF_ID(union, {n})").unwrap();
+        ids += 3;
+    }
+    // Sets (unsorted on purpose: reverse order of the picks), set8s with
+    // flags, and a kfunc set.
+    let funcs: Vec<&str> = names.by_kind["func"].iter().map(|(n, _)| n.as_str()).collect();
+    let flags = [0x1u32, 0x2, 0x5, 0x10, 0x20, 0x1000, 0x80 | 0x800, 0x100, 0x200, 0x400, 0x2000 | 0x4000, 0x10000, 0];
+    for s in 0..5 {
+        writeln!(src, "BTF_SET_START(set_{s})").unwrap();
+        for i in (0..120).rev() {
+            let n = funcs[(s * 977 + i * 31) % funcs.len()];
+            writeln!(src, "BTF_ID(func, {n})").unwrap();
+            ids += 1;
+        }
+        writeln!(src, "BTF_ID(struct, btf_ids_test_missing_in_set_{s})").unwrap();
+        writeln!(src, "BTF_SET_END(set_{s})").unwrap();
+        ids += 1;
+    }
+    for s in 0..3 {
+        writeln!(src, "BTF_SET8_START(set8_{s})").unwrap();
+        for i in (0..150).rev() {
+            let n = funcs[(s * 1733 + i * 53) % funcs.len()];
+            writeln!(src, "BTF_ID_FLAGS(func, {n}, {:#x})", flags[(i + s) % flags.len()]).unwrap();
+            ids += 1;
+        }
+        writeln!(src, "BTF_SET8_END(set8_{s})").unwrap();
+    }
+    writeln!(src, "BTF_KFUNCS_START(kfuncs_big)").unwrap();
+    for i in (0..300).rev() {
+        let n = funcs[(7 + i * 211) % funcs.len()];
+        writeln!(src, "BTF_ID_FLAGS(func, {n}, {:#x})", flags[i % flags.len()]).unwrap();
+        ids += 1;
+    }
+    writeln!(src, "BTF_KFUNCS_END(kfuncs_big)").unwrap();
+    (src, ids)
+}
+
+#[test]
+fn vmlinux_corpus_matches_kernel_tool() {
+    let names = vmlinux_names();
+    let (src, ids) = big_corpus(&names);
+    assert!(ids >= 10_000, "corpus has only {ids} ids");
+    let dir = scratch("diff-vmlinux");
+    let obj = compile_c(&dir, "corpus", &src, false);
+    let d = differential(&obj, &["--btf", VMLINUX]);
+    only_btf_ids_changed(&obj, &d.rust_file);
+    // The corpus does produce both kinds of warnings.
+    assert!(d.c_err.iter().any(|l| l.starts_with("WARN: multiple IDs found")), "no duplicate warnings");
+    assert!(d.c_err.iter().any(|l| l.contains("unresolved symbol btf_ids_test_missing")), "no unresolved warnings");
+    // And `check` with the same BTF accepts everything but the missing names.
+    let out = run(std::process::Command::new(ours()).args(["check", "--btf", VMLINUX]).arg(&d.rust_file));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    for l in err.lines().filter(|l| !l.ends_with("failure(s)")) {
+        // Missing on purpose, or a shared name asked for in a kind it lacks.
+        assert!(
+            l.contains("btf_ids_test_missing") || l.contains("list shared: "),
+            "unexpected check failure: {l}"
+        );
+    }
+    // The same with verbose output on both sides.
+    let obj2 = dir.join("corpus-v.o");
+    std::fs::copy(&obj, &obj2).unwrap();
+    let c = run(std::process::Command::new(kernel_resolve_btfids()).args(["-v", "--btf", VMLINUX]).arg(dir.join("corpus-v.o")));
+    assert!(c.status.success());
+}
+
+/// A small object whose own `.BTF` (pahole -J) names the types, with
+/// typedef/struct/union sharing names and all list and set forms.
+#[test]
+fn own_btf_small_object() {
+    let dir = scratch("diff-small");
+    let src = r#"
+struct S { int a; };
+typedef struct S S;
+union U { int a; long b; };
+typedef union U U;
+struct task_struct { int pid; };
+struct file { long pos; };
+typedef int pid_t;
+int bpf_task_acquire(struct task_struct *t, S *s, U *u, pid_t p) { return t->pid + s->a + u->a + p; }
+int bpf_task_release(struct file *f) { return (int)f->pos; }
+int zz_func(union U *u) { return u->a; }
+int aa_func(int x) { return x * 3; }
+BTF_ID_LIST(list_a)
+BTF_ID(struct, S)
+BTF_ID(typedef, S)
+BTF_ID(union, U)
+BTF_ID(typedef, U)
+BTF_ID_UNUSED
+BTF_ID(struct, task_struct)
+BTF_ID(func, bpf_task_acquire)
+BTF_ID(typedef, pid_t)
+BTF_ID(struct, not_there)
+BTF_ID(func, not_there_either)
+BTF_ID_LIST_GLOBAL(list_g, 3)
+BTF_ID(struct, file)
+BTF_ID(func, bpf_task_release)
+BTF_ID_LIST_SINGLE(single, struct, task_struct)
+BTF_SET_START(set_a)
+BTF_ID(func, zz_func)
+BTF_ID(func, bpf_task_release)
+BTF_ID(func, aa_func)
+BTF_ID(func, bpf_task_acquire)
+BTF_SET_END(set_a)
+BTF_SET8_START(set8_a)
+BTF_ID_FLAGS(func, zz_func, 0x1005)
+BTF_ID_FLAGS(func, bpf_task_acquire, 0x5)
+BTF_ID_FLAGS(func, aa_func, 0x20)
+BTF_SET8_END(set8_a)
+BTF_KFUNCS_START(kfuncs_a)
+BTF_ID_FLAGS(func, bpf_task_release, 0x2)
+BTF_ID_FLAGS(func, bpf_task_acquire, 0x1 | 0x4)
+BTF_KFUNCS_END(kfuncs_a)
+"#;
+    let obj = compile_c(&dir, "small", src, true);
+    pahole(&obj, None);
+    let d = differential(&obj, &[]);
+    only_btf_ids_changed(&obj, &d.rust_file);
+    assert!(d.c_err.iter().any(|l| l.contains("unresolved symbol not_there")));
+    // Resolved values are right per the object's own BTF: only the two
+    // missing names fail `check`.
+    let out = run(std::process::Command::new(ours()).arg("check").arg(&d.rust_file));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let fails: Vec<&str> = err.lines().filter(|l| !l.ends_with("failure(s)")).collect();
+    assert_eq!(fails.len(), 2, "{err}");
+    // Running again on a resolved file: both tools agree (ids are
+    // re-written at their symbols' slots, so set8 flags of a sorted set
+    // stay where the first sort put them; identical in both tools).
+    differential(&d.rust_file, &[]);
+}
+
+/// Split BTF: a module-like object whose BTF is split over another
+/// object's BTF, resolved with `-b`.
+#[test]
+fn split_btf_over_base() {
+    let dir = scratch("diff-split");
+    let base_src = r#"
+struct task_struct { int pid; };
+struct file { long pos; };
+typedef unsigned long ulong_t;
+int base_func(struct task_struct *t, struct file *f, ulong_t x) { return t->pid + (int)f->pos + (int)x; }
+"#;
+    let base = compile_c(&dir, "base", base_src, true);
+    pahole(&base, None);
+    let mod_src = r#"
+struct task_struct { int pid; };
+struct file { long pos; };
+struct mod_only { struct task_struct *t; struct file *f; };
+int mod_kfunc(struct mod_only *m) { return m->t->pid + (int)m->f->pos; }
+int mod_other(int x) { return x + 2; }
+BTF_ID_LIST(mod_list)
+BTF_ID(struct, task_struct)
+BTF_ID(struct, mod_only)
+BTF_ID(func, mod_kfunc)
+BTF_ID(func, base_func)
+BTF_ID(typedef, ulong_t)
+BTF_ID(struct, missing_in_both)
+BTF_KFUNCS_START(mod_kfuncs)
+BTF_ID_FLAGS(func, mod_other, 0x1000)
+BTF_ID_FLAGS(func, mod_kfunc, 0x1)
+BTF_KFUNCS_END(mod_kfuncs)
+"#;
+    let m = compile_c(&dir, "module", mod_src, true);
+    pahole(&m, Some(&base));
+    let b = base.to_str().unwrap();
+    let d = differential(&m, &["-b", b]);
+    only_btf_ids_changed(&m, &d.rust_file);
+    // The module's own struct got an id above the base's.
+    let bytes = btf_ids_bytes(&d.rust_file);
+    let word = |i: usize| u32::from_le_bytes(bytes[i * 4..i * 4 + 4].try_into().unwrap());
+    assert!(word(0) != 0 && word(1) > word(0), "{:?}", (word(0), word(1)));
+    // Long option spelling too.
+    differential(&m, &["--btf_base", b]);
+    let out = run(std::process::Command::new(ours()).args(["check", "-b", b]).arg(&d.rust_file));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("missing_in_both") && err.contains("1 failure"), "{err}");
+}
+
