@@ -3,16 +3,25 @@
 //! Every list or set becomes a single `global_asm!` block: rustc may put
 //! separate blocks into different codegen units in any order, and a list must
 //! stay contiguous. The directives are the ones `btf_ids.h` emits, so the
-//! section bytes and the `__BTF_ID__` symbols come out as C's do, with two
-//! deliberate additions:
+//! section bytes, the section flags (`"a"`) and the `__BTF_ID__` symbols come
+//! out as C's do, with two deliberate additions:
 //!
-//! * the section flags are `"aR"`: `R` (SHF_GNU_RETAIN) keeps a block that no
-//!   Rust code references (a kfunc set usually) from `--gc-sections`;
 //! * each block starts with `.balign 4`, so the typed views read aligned
 //!   `u32`s. Blocks are whole multiples of 4 bytes, so no padding ever
-//!   appears between entries.
+//!   appears between entries;
+//! * each block leaves an anchor in [`KEEP_SECTION`]: an empty section flagged
+//!   `R` (SHF_GNU_RETAIN) holding one `R_*_NONE` relocation against the
+//!   block. `--gc-sections` (executables, cdylibs) keeps what a retained
+//!   section references, so a block no Rust code reads (a kfunc set, most
+//!   often) survives. Flagging `.BTF_ids` itself `R` would also keep it, but
+//!   `ld -r` then refuses to merge it with C's `.BTF_ids`, leaving a mixed
+//!   C and Rust module with two sections of that name.
 
 use crate::symbol::SECTION;
+
+/// The section of keep-alive anchors: not allocated, so it costs nothing at
+/// run time, and empty, so it adds no bytes to any file's loaded image.
+pub const KEEP_SECTION: &str = ".btf_ids.keep";
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote_spanned};
 use std::fmt::Write;
@@ -31,21 +40,27 @@ pub enum Scope {
 pub struct Block {
     text: String,
     consts: Vec<TokenStream>,
+    /// The first label, which the keep-alive anchor references.
+    first_label: Option<String>,
 }
 
 impl Block {
     pub fn open() -> Block {
         let mut text = String::new();
-        writeln!(text, ".pushsection {SECTION},\"aR\"").unwrap();
+        writeln!(text, ".pushsection {SECTION},\"a\"").unwrap();
         text.push_str(".balign 4\n");
         Block {
             text,
             consts: Vec::new(),
+            first_label: None,
         }
     }
 
     /// A label with no type and no size (`name:` of `__BTF_ID_LIST`).
     pub fn label(&mut self, sym: &str, scope: Scope) {
+        if self.first_label.is_none() {
+            self.first_label = Some(sym.to_owned());
+        }
         self.bind(sym, scope);
         writeln!(self.text, "{sym}:").unwrap();
     }
@@ -94,6 +109,9 @@ impl Block {
     /// Close the section and wrap the text in one `global_asm!`.
     pub fn close(mut self) -> TokenStream {
         self.text.push_str(".popsection\n");
+        if let Some(label) = &self.first_label {
+            self.text.push_str(&keep_alive(label));
+        }
         let text = self.text;
         let consts = self.consts;
         quote_spanned! {Span::call_site()=>
@@ -111,4 +129,12 @@ impl Block {
             }
         }
     }
+}
+
+/// Assembler text that keeps `target` (a symbol, or an `{operand}`) alive
+/// under `--gc-sections`; see [`KEEP_SECTION`].
+pub fn keep_alive(target: &str) -> String {
+    format!(
+        ".pushsection {KEEP_SECTION},\"R\",%progbits\n.reloc ., BFD_RELOC_NONE, {target}\n.popsection\n"
+    )
 }

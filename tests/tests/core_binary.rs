@@ -283,6 +283,7 @@ fn release_fat_lto_binary_reads_resolved_ids() {
     assert_patched_like_c(&bin, &vmlinux_btf());
     let small = small_btf(target.path());
     resolve_and_run(&bin, &small, "release+LTO, small BTF");
+    assert_patched_like_c(&bin, &small);
 }
 
 /// Without `debug-info-btf` (CONFIG_DEBUG_INFO_BTF off): no section, zero

@@ -236,3 +236,46 @@ fn kernel_resolve_btfids_patches_rust_like_c_against_vmlinux() {
 fn kernel_resolve_btfids_patches_rust_like_c_against_our_own_btf() {
     resolve_both(&objects().small_btf, "small BTF");
 }
+
+/// A kernel module mixing C and Rust: `ld -r` merges both objects' `.BTF_ids`
+/// into one section (it would not if the flags differed), and resolve_btfids
+/// patches the C and the Rust blocks alike.
+#[test]
+fn mixed_c_and_rust_module_has_one_section() {
+    let o = objects();
+    let dir = tempfile::tempdir().unwrap();
+    let c_part = dir.path().join("c-part.o");
+    compile_c(&fixture("core-corpus/c/module-part.c"), &c_part);
+    let module = dir.path().join("module.o");
+    run(std::process::Command::new("ld")
+        .arg("-r")
+        .arg("-o")
+        .arg(&module)
+        .arg(&c_part)
+        .arg(&o.rust));
+    let elf = std::fs::read(&module).unwrap();
+    let file = object::File::parse(&*elf).unwrap();
+    use object::{Object, ObjectSection};
+    let count = file
+        .sections()
+        .filter(|s| s.name() == Ok(".BTF_ids"))
+        .count();
+    assert_eq!(count, 1, "ld -r left {count} .BTF_ids sections");
+
+    kernel_resolve(&module, &vmlinux_btf(), None);
+    let names = BtfNames::load(&vmlinux_btf());
+    let blocks = blocks(&read_btf_ids(&module).unwrap());
+    let c_list = blocks.iter().find(|b| b.name == "MODULE_C_IDS").unwrap();
+    assert_eq!(
+        c_list.words(),
+        vec![
+            names.id(BtfKind::Struct, "file"),
+            names.id(BtfKind::Func, "bpf_task_acquire")
+        ]
+    );
+    let rust_list = blocks.iter().find(|b| b.name == "SINGLE").unwrap();
+    assert_eq!(
+        rust_list.words(),
+        vec![names.id(BtfKind::Struct, "task_struct")]
+    );
+}
