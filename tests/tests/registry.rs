@@ -684,7 +684,7 @@ fn resolved_child() {
     assert_eq!(registry.hook_len(KfuncHook::Common), 3);
     assert_eq!(registry.hook_len(KfuncHook::Tracing), 4);
     assert_eq!(registry.hook_len(KfuncHook::Tc), 2);
-    assert_eq!(registry.hook_len(KfuncHook::Xdp), 2);
+    assert_eq!(registry.hook_len(KfuncHook::Xdp), 3);
     assert_eq!(registry.hook_len(KfuncHook::Syscall), 2);
     assert_eq!(registry.hook_len(KfuncHook::Cgroup), 0);
 

@@ -5,8 +5,9 @@
 //!   that denies them to iterator programs (`BPF_TRACE_ITER`);
 //! * `CGROUP_LOOKUP_KFUNCS` (`bpf_cgroup_from_id`) on the COMMON hook, with a
 //!   filter that denies it to XDP programs;
-//! * `XDP_KFUNCS` (`bpf_xdp_metadata_rx_hash`, `bpf_xdp_metadata_rx_timestamp`)
-//!   for `BPF_PROG_TYPE_XDP` only;
+//! * `XDP_KFUNCS` (`bpf_dynptr_from_xdp`, `bpf_xdp_metadata_rx_hash`,
+//!   `bpf_xdp_metadata_rx_timestamp`) for `BPF_PROG_TYPE_XDP` only, as
+//!   vmlinux registers them;
 //! * four registrations the kernel refuses, one per rule: a set without
 //!   `BTF_SET8_KFUNCS`, a program type without a kfunc hook, conflicting
 //!   iterator flags, and a name BTF does not have (its ID stays 0).
@@ -68,8 +69,12 @@ register_btf_kfunc_id_set!(
 );
 
 btf_kfuncs! {
-    /// XDP metadata kfuncs.
-    pub static XDP_KFUNCS = [func bpf_xdp_metadata_rx_hash, func bpf_xdp_metadata_rx_timestamp];
+    /// XDP kfuncs.
+    pub static XDP_KFUNCS = [
+        func bpf_dynptr_from_xdp,
+        func bpf_xdp_metadata_rx_hash,
+        func bpf_xdp_metadata_rx_timestamp,
+    ];
 }
 
 register_btf_kfunc_id_set!(
@@ -126,6 +131,7 @@ btf_kfunc_names!(
         bpf_cgroup_acquire,
         bpf_cgroup_release,
         bpf_cgroup_from_id,
+        bpf_dynptr_from_xdp,
         bpf_xdp_metadata_rx_hash,
         bpf_xdp_metadata_rx_timestamp,
         bpf_task_from_pid,
