@@ -359,9 +359,15 @@ fn report_of(file: &Path, elf: &ElfInfo<'_>, lay: &Layout, btf: Option<&Btf<'_>>
 
 /// `btf-ids inspect`. BTF verdicts only when `src.btf` is given.
 pub fn inspect(file: &Path, src: &BtfSource) -> Result<InspectReport, Error> {
-    let f = file.display().to_string();
     let data = read_file(file)?;
-    let elf = ElfInfo::parse(&data).map_err(|e| e.file(&f))?;
+    inspect_data(file, &data, src)
+}
+
+/// [`inspect`] on file contents already in memory (`file` names it in
+/// messages, and is where its own `.BTF` would come from).
+pub fn inspect_data(file: &Path, data: &[u8], src: &BtfSource) -> Result<InspectReport, Error> {
+    let f = file.display().to_string();
+    let elf = ElfInfo::parse(data).map_err(|e| e.file(&f))?;
     let lay = layout(&elf).map_err(|e| e.file(&f))?;
     if src.btf.is_some() {
         let b = BtfBytes::load(src, file, &elf)?;

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Benchmark: `btf-ids resolve` against the kernel's resolve_btfids (6.12) on
+# the 10,000+ id corpus of the differential test, both resolving against
+# /sys/kernel/btf/vmlinux, side by side in one run.
+#
+# Usage: scripts/bench-resolve.sh [RUNS]      (default 30 runs per tool)
+#
+# Each run works on a fresh copy of the unresolved object (copied before the
+# clock starts). Wall time is measured around each process; peak RSS is the
+# child's ru_maxrss from wait4(2), the figure `/usr/bin/time -v` reports as
+# "Maximum resident set size". Runs alternate between the tools.
+set -euo pipefail
+RUNS=${1:-30}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+cd "$ROOT"
+# Builds the release binary and leaves the corpus object behind.
+cargo test -q -p btf-ids-tool --release --test differential vmlinux_corpus_matches_kernel_tool >/dev/null
+OURS=$CARGO_TARGET_DIR/release/btf-ids
+CORPUS=$CARGO_TARGET_DIR/tmp/diff-vmlinux/corpus.o
+C_TOOL=$(ls /usr/lib/linux-kbuild-6.12.*/tools/bpf/resolve_btfids/resolve_btfids 2>/dev/null | tail -1)
+if [ -z "$C_TOOL" ]; then
+    echo "resolve_btfids not found: apt-get install linux-kbuild-6.12.<ver>" >&2
+    exit 1
+fi
+python3 - "$RUNS" "$OURS" "$C_TOOL" "$CORPUS" <<'PY'
+import os, shutil, statistics, sys, tempfile, time
+runs, ours, ctool, corpus = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+btf = "/sys/kernel/btf/vmlinux"
+tmp = tempfile.mkdtemp(prefix="bench-resolve-")
+def one(argv, obj):
+    shutil.copyfile(corpus, obj)
+    t0 = time.perf_counter()
+    pid = os.posix_spawn(argv[0], argv + [obj], os.environ,
+                         file_actions=[(os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0)])
+    _, status, ru = os.wait4(pid, 0)
+    dt = time.perf_counter() - t0
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"{argv[0]} failed")
+    return dt, ru.ru_maxrss
+res = {"resolve_btfids (C, 6.12)": [], "btf-ids resolve": []}
+cmds = {"resolve_btfids (C, 6.12)": [ctool, "--btf", btf], "btf-ids resolve": [ours, "resolve", "--btf", btf]}
+for name, argv in cmds.items():   # warm-up
+    one(argv, os.path.join(tmp, "warm.o"))
+for i in range(runs):
+    for name, argv in cmds.items():
+        res[name].append(one(argv, os.path.join(tmp, f"r{i}.o")))
+ids = 0
+with open(corpus, "rb") as f:
+    pass
+print(f"corpus: {corpus} ({os.path.getsize(corpus)} bytes), BTF: {btf}, {runs} runs each")
+print(f"{'tool':28} {'median ms':>10} {'mean ms':>9} {'min ms':>8} {'max ms':>8} {'peak RSS MiB':>13}")
+med = {}
+rss = {}
+for name, v in res.items():
+    ts = [t * 1000 for t, _ in v]
+    med[name] = statistics.median(ts)
+    rss[name] = max(r for _, r in v) / 1024
+    print(f"{name:28} {med[name]:10.1f} {statistics.mean(ts):9.1f} {min(ts):8.1f} {max(ts):8.1f} {rss[name]:13.1f}")
+c, r = med["resolve_btfids (C, 6.12)"], med["btf-ids resolve"]
+print(f"wall-time ratio (C / ours, medians): {c / r:.2f}x")
+print(f"peak RSS: ours {rss['btf-ids resolve']:.1f} MiB vs C {rss['resolve_btfids (C, 6.12)']:.1f} MiB")
+shutil.rmtree(tmp)
+PY
