@@ -98,6 +98,30 @@ impl<const N: usize> BtfIdSet<N> {
         }
     }
 
+    /// A full set over IDs already in ascending order, as resolve_btfids
+    /// leaves one; for sets built in memory (tests, benchmarks) rather than
+    /// declared with `btf_set!`.
+    ///
+    /// # Panics
+    ///
+    /// If the IDs are not in ascending order (equal neighbours are allowed),
+    /// or `N` does not fit the `u32` count.
+    ///
+    /// ```
+    /// use btf_ids_runtime::BtfIdSet;
+    /// const SET: BtfIdSet<3> = BtfIdSet::from_sorted([2, 7, 90]);
+    /// assert!(SET.contains(7) && !SET.contains(8));
+    /// ```
+    pub const fn from_sorted(ids: [u32; N]) -> Self {
+        assert!(N <= u32::MAX as usize, "too many IDs for a u32 count");
+        let mut i = 1;
+        while i < N {
+            assert!(ids[i - 1] <= ids[i], "IDs are not in ascending order");
+            i += 1;
+        }
+        BtfIdSet { cnt: N as u32, ids }
+    }
+
     /// The count resolve_btfids wrote (0 before it ran).
     pub fn len(&self) -> usize {
         (self.cnt as usize).min(N)
@@ -162,6 +186,41 @@ impl<const N: usize> BtfIdSet8<N> {
             cnt: 0,
             flags,
             pairs: [BtfIdSet8Pair { id: 0, flags: 0 }; N],
+        }
+    }
+
+    /// A full set8 over pairs already in ascending ID order, as
+    /// resolve_btfids leaves one, with the given set flags; for sets built in
+    /// memory (tests, benchmarks) rather than declared with `btf_set8!`.
+    ///
+    /// # Panics
+    ///
+    /// If the pairs are not in ascending ID order (equal neighbours are
+    /// allowed), or `N` does not fit the `u32` count.
+    ///
+    /// ```
+    /// use btf_ids_runtime::{BtfIdSet8, BtfIdSet8Pair};
+    /// const SET8: BtfIdSet8<2> = BtfIdSet8::from_sorted_pairs(
+    ///     0,
+    ///     [BtfIdSet8Pair { id: 4, flags: 1 }, BtfIdSet8Pair { id: 9, flags: 2 }],
+    /// );
+    /// assert_eq!(SET8.get(9), Some(2));
+    /// assert_eq!(SET8.get(5), None);
+    /// ```
+    pub const fn from_sorted_pairs(flags: u32, pairs: [BtfIdSet8Pair; N]) -> Self {
+        assert!(N <= u32::MAX as usize, "too many IDs for a u32 count");
+        let mut i = 1;
+        while i < N {
+            assert!(
+                pairs[i - 1].id <= pairs[i].id,
+                "pairs are not in ascending ID order"
+            );
+            i += 1;
+        }
+        BtfIdSet8 {
+            cnt: N as u32,
+            flags,
+            pairs,
         }
     }
 
