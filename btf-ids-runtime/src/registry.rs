@@ -55,9 +55,13 @@
 //!   whole hook for that ID. 7.0 split this into `btf_kfunc_flags` (no
 //!   filters) and `btf_kfunc_is_allowed`; the answers for a call are the same.
 //!
-//! The model has a single BTF ID space: the IDs the sets were resolved
-//! against. Module BTFs (a call's non-zero `fd_array` index) are not told
-//! apart.
+//! Each BTF has its own kfunc table in the kernel: vmlinux's, and one per
+//! module. Here a set's [`owner`](BtfKfuncIdSet::owner) picks the table:
+//! `None` is vmlinux (sets merged per hook), `Some(module)` a module, which
+//! may register one set per hook and whose filters guard its own table only.
+//! Lookups search every table, vmlinux first, with one BTF ID space: the IDs
+//! the sets were resolved against. A call's `fd_array` index (which module
+//! BTF the kernel would search) is reported, not used.
 
 use crate::flags::{BTF_SET8_KFUNCS, KF_ITER_DESTROY, KF_ITER_NEW, KF_ITER_NEXT, KF_SLEEPABLE};
 use crate::insn::{BpfInsn, NotKfuncCall};
@@ -507,8 +511,8 @@ fn set_get(set: &dyn KfuncSetView, id: u32) -> Option<u32> {
 /// ```
 #[derive(Clone, Copy)]
 pub struct BtfKfuncIdSet {
-    /// `owner` (`THIS_MODULE`): `None` for the kernel itself, else the
-    /// module's name. Informational here.
+    /// `owner` (`THIS_MODULE`): `None` for code built into the kernel (the
+    /// vmlinux table), else the module's name (its own table).
     pub owner: Option<&'static str>,
     /// The `BTF_KFUNCS_START` set (any [`BtfIdSet8`] coerces).
     pub set: &'static dyn KfuncSetView,
@@ -748,6 +752,9 @@ pub enum RegisterError {
     /// The hook already has [`BTF_KFUNC_FILTER_MAX_CNT`] other filters:
     /// `-E2BIG`.
     TooManyFilters(KfuncHook),
+    /// A module registered a second non-empty set on the same hook; a
+    /// module BTF holds one set per hook (the kernel WARNs): `-EINVAL`.
+    ModuleHookTaken(KfuncHook),
     /// The hook would hold more than [`BTF_KFUNC_SET_MAX_CNT`] kfuncs:
     /// `-E2BIG`.
     TooManyKfuncs {
@@ -784,6 +791,9 @@ impl fmt::Display for RegisterError {
                 f,
                 "kfunc with BTF ID {id} has flags {flags:#x}: at most one iterator flag may be set"
             ),
+            RegisterError::ModuleHookTaken(h) => {
+                write!(f, "the module already registered a kfunc set on {h}")
+            }
             RegisterError::TooManyFilters(h) => {
                 write!(f, "{h} already has {BTF_KFUNC_FILTER_MAX_CNT} filters")
             }
@@ -820,7 +830,8 @@ fn check_set(kset: &BtfKfuncIdSet) -> Result<(), RegisterError> {
     Ok(())
 }
 
-/// The state of every hook while registrations are replayed in order.
+/// The state of every hook of one BTF's kfunc table while its registrations
+/// are replayed in order.
 struct Replay {
     counts: [usize; BTF_KFUNC_HOOK_MAX],
     filters: [[Option<BtfKfuncFilter>; BTF_KFUNC_FILTER_MAX_CNT]; BTF_KFUNC_HOOK_MAX],
@@ -860,6 +871,10 @@ impl Replay {
             } else if self.nr_filters[h] == BTF_KFUNC_FILTER_MAX_CNT {
                 return Err(RegisterError::TooManyFilters(hook));
             }
+        }
+        if reg.kset.owner.is_some() && self.counts[h] > 0 {
+            // A module's BTF takes one set per hook (a WARN in the kernel).
+            return Err(RegisterError::ModuleHookTaken(hook));
         }
         if self.counts[h] + adding > BTF_KFUNC_SET_MAX_CNT {
             return Err(RegisterError::TooManyKfuncs {
@@ -945,12 +960,33 @@ impl<'a> KfuncRegistry<'a> {
         self.regs
     }
 
-    /// Replays every registration in order with its result.
+    /// Replays every registration in order with its result. Each owner
+    /// (`None`: vmlinux) has its own table, as each BTF has in the kernel,
+    /// so limits and the module rule count per owner.
     pub fn register_results(
         &self,
     ) -> impl Iterator<Item = (&'a KfuncRegistration, Result<(), RegisterError>)> {
-        let mut replay = Replay::new();
-        self.regs.iter().map(move |r| (r, replay.register(r)))
+        let regs = self.regs;
+        regs.iter().enumerate().map(move |(i, r)| {
+            let mut replay = Replay::new();
+            for earlier in regs[..i].iter().filter(|e| e.kset.owner == r.kset.owner) {
+                let _ = replay.register(earlier);
+            }
+            (r, replay.register(r))
+        })
+    }
+
+    /// The kfunc tables: `None` (vmlinux) first, then each module owner in
+    /// order of first registration.
+    pub fn owners(&self) -> impl Iterator<Item = Option<&'static str>> + 'a {
+        let regs = self.regs;
+        let vmlinux = regs.iter().any(|r| r.kset.owner.is_none());
+        let modules = regs.iter().enumerate().filter_map(move |(i, r)| {
+            let owner = r.kset.owner?;
+            let first = !regs[..i].iter().any(|e| e.kset.owner == Some(owner));
+            first.then_some(Some(owner))
+        });
+        vmlinux.then_some(None).into_iter().chain(modules)
     }
 
     /// What `register_btf_kfunc_id_set` returns for the `index`th
@@ -992,15 +1028,25 @@ impl<'a> KfuncRegistry<'a> {
             .find_map(|r| set_get(r.kset.set, id))
     }
 
-    /// `__btf_kfunc_id_set_contains` with the reason: the hook's filters
-    /// first (each distinct one once), then the merged set.
-    pub fn hook_answer(&self, hook: KfuncHook, id: u32, prog: &BpfProg) -> HookAnswer {
+    /// `__btf_kfunc_id_set_contains` on the table of `owner` (`None`:
+    /// vmlinux), with the reason: the hook's filters first (each distinct one
+    /// once), then the merged set.
+    pub fn hook_answer(
+        &self,
+        owner: Option<&str>,
+        hook: KfuncHook,
+        id: u32,
+        prog: &BpfProg,
+    ) -> HookAnswer {
         let mut found = None;
         let mut denied = None;
         let mut seen: [Option<BtfKfuncFilter>; BTF_KFUNC_FILTER_MAX_CNT] =
             [None; BTF_KFUNC_FILTER_MAX_CNT];
         let mut nr_seen = 0;
-        for reg in self.hook_registrations(hook) {
+        for reg in self
+            .hook_registrations(hook)
+            .filter(|r| r.kset.owner == owner)
+        {
             if let Some(f) = reg.kset.filter {
                 let dup = seen[..nr_seen]
                     .iter()
@@ -1046,21 +1092,24 @@ impl<'a> KfuncRegistry<'a> {
         self.lookup(id, prog).map(|(flags, _, _)| flags)
     }
 
+    /// Searches the table of each owner (vmlinux first): COMMON, then the
+    /// program type's hook.
     fn lookup(&self, id: u32, prog: &BpfProg) -> Option<(u32, KfuncHook, &'static str)> {
         let hooks = [
             Some(KfuncHook::Common),
             prog.resolve_prog_type().kfunc_hook(),
         ];
-        hooks
-            .into_iter()
-            .flatten()
-            .find_map(|hook| match self.hook_answer(hook, id, prog) {
-                HookAnswer::Allowed {
-                    flags,
-                    registration,
-                } => Some((flags, hook, registration)),
-                _ => None,
+        self.owners().find_map(|owner| {
+            hooks.into_iter().flatten().find_map(|hook| {
+                match self.hook_answer(owner, hook, id, prog) {
+                    HookAnswer::Allowed {
+                        flags,
+                        registration,
+                    } => Some((flags, hook, registration)),
+                    _ => None,
+                }
             })
+        })
     }
 
     /// The hooks whose merged sets hold `id`, filters aside.
@@ -1119,20 +1168,22 @@ impl<'a> KfuncRegistry<'a> {
         }
         // Refused: find out why.
         let hooks = [Some(KfuncHook::Common), prog_type.kfunc_hook()];
-        for hook in hooks.into_iter().flatten() {
-            if let HookAnswer::Filtered {
-                registration,
-                ret,
-                in_set: true,
-            } = self.hook_answer(hook, id, prog)
-            {
-                return Err(CallRefused::Filtered {
-                    btf_id: id,
-                    name,
-                    hook,
+        for owner in self.owners() {
+            for hook in hooks.into_iter().flatten() {
+                if let HookAnswer::Filtered {
                     registration,
                     ret,
-                });
+                    in_set: true,
+                } = self.hook_answer(owner, hook, id, prog)
+                {
+                    return Err(CallRefused::Filtered {
+                        btf_id: id,
+                        name,
+                        hook,
+                        registration,
+                        ret,
+                    });
+                }
             }
         }
         let registered_on = self.hooks_of(id);

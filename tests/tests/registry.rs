@@ -305,7 +305,7 @@ fn filters_run_for_every_kfunc_of_their_hook() {
     );
     // COMMON's filter denies 5 there; the lookup goes on to TRACING.
     assert_eq!(
-        r.hook_answer(KfuncHook::Common, 5, &prog),
+        r.hook_answer(None, KfuncHook::Common, 5, &prog),
         HookAnswer::Filtered {
             registration: "common",
             ret: -13,
@@ -359,6 +359,86 @@ fn filters_run_for_every_kfunc_of_their_hook() {
     assert_eq!(
         greedy_syscall.btf_kfunc_id_set_contains(3, &syscall),
         Some(0)
+    );
+}
+
+/// A leaked kfunc set owned by module `owner`.
+fn module_kset(
+    owner: &'static str,
+    pairs: &[(u32, u32)],
+    filter: Option<BtfKfuncFilter>,
+) -> &'static BtfKfuncIdSet {
+    Box::leak(Box::new(kset(pairs, filter).with_owner(owner)))
+}
+
+#[test]
+fn each_module_has_its_own_table() {
+    let r = registry(vec![
+        reg(
+            BPF_PROG_TYPE_TRACING,
+            module_kset("m", &[(1, 0)], Some(deny_all)),
+            "m1",
+        ),
+        reg(BPF_PROG_TYPE_TRACING, kset(&[(3, 0)], None), "vmlinux"),
+        reg(BPF_PROG_TYPE_LSM, module_kset("m", &[(2, 0)], None), "m2"),
+        reg(
+            BPF_PROG_TYPE_SYSCALL,
+            module_kset("m", &[(2, 0)], None),
+            "m2 syscall",
+        ),
+        reg(
+            BPF_PROG_TYPE_TRACING,
+            module_kset("n", &[(4, 0)], None),
+            "n",
+        ),
+    ]);
+    let results: Vec<_> = r.register_results().map(|(r, res)| (r.name, res)).collect();
+    assert_eq!(
+        results,
+        [
+            ("m1", Ok(())),
+            ("vmlinux", Ok(())),
+            // LSM maps to the TRACING hook, which module m already holds.
+            (
+                "m2",
+                Err(RegisterError::ModuleHookTaken(KfuncHook::Tracing))
+            ),
+            ("m2 syscall", Ok(())),
+            ("n", Ok(())),
+        ]
+    );
+    assert_eq!(r.owners().collect::<Vec<_>>(), [None, Some("m"), Some("n")]);
+    let prog = BpfProg::new(BPF_PROG_TYPE_TRACING);
+    // m's filter guards m's table only.
+    assert_eq!(r.btf_kfunc_id_set_contains(3, &prog), Some(0));
+    assert_eq!(r.btf_kfunc_id_set_contains(4, &prog), Some(0));
+    assert!(matches!(
+        r.check_kfunc_call(&call(1), &prog),
+        Err(CallRefused::Filtered {
+            registration: "m1",
+            ..
+        })
+    ));
+    assert_eq!(
+        r.hook_answer(Some("m"), KfuncHook::Tracing, 3, &prog),
+        HookAnswer::Filtered {
+            registration: "m1",
+            ret: -1,
+            in_set: false
+        }
+    );
+    assert_eq!(
+        r.hook_answer(None, KfuncHook::Tracing, 3, &prog),
+        HookAnswer::Allowed {
+            flags: 0,
+            registration: "vmlinux"
+        }
+    );
+    let syscall = BpfProg::new(BPF_PROG_TYPE_SYSCALL);
+    assert_eq!(r.btf_kfunc_id_set_contains(2, &syscall), Some(0));
+    assert_eq!(
+        r.btf_kfunc_id_set_contains(2, &BpfProg::new(BPF_PROG_TYPE_LSM)),
+        None
     );
 }
 
