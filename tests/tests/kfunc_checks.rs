@@ -3,6 +3,8 @@
 //! the rule, and its `Kfunc` constants say what `#[kfunc]` read.
 
 #![allow(non_camel_case_types, clippy::missing_safety_doc)]
+// The `suffixes_*` kfuncs exist for their signatures only.
+#![allow(unused_variables)]
 
 use btf_ids_runtime::flags::*;
 use btf_ids_runtime::kfunc::{ArgAnnotation, ArgClass, Kfunc, KfuncArg};

@@ -98,7 +98,11 @@ fn set_holds_exactly_the_rust_kfuncs_sorted_with_their_flags() {
     let set = Set8::read(so, "DEMO_KFUNCS");
     let expected = expected();
     assert_eq!(set.cnt() as usize, expected.len(), "resolved count");
-    assert_eq!(set.flags(), BTF_SET8_KFUNCS, "a kfunc set is marked as such");
+    assert_eq!(
+        set.flags(),
+        BTF_SET8_KFUNCS,
+        "a kfunc set is marked as such"
+    );
 
     // The IDs are the FUNCs pahole made of exactly these Rust functions.
     let mut want: Vec<(u32, u32)> = expected

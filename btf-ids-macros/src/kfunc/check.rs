@@ -62,13 +62,13 @@ pub fn signature<'a>(f: &'a ItemFn, given: &[Given], errors: &mut Vec<syn::Error
                 .is_ok_and(|p| p.is_ident("no_mangle") || p.is_ident("export_name"));
         if path.is_ident("no_mangle") || path.is_ident("export_name") || inner_no_mangle {
             errors.push(syn::Error::new_spanned(
-                &attr,
+                attr,
                 "#[kfunc] already keeps the symbol name unmangled: BTF and the kfunc set \
                  name the function by its Rust name",
             ));
         } else if path.is_ident("inline") {
             errors.push(syn::Error::new_spanned(
-                &attr,
+                attr,
                 "#[kfunc] already makes the function #[inline(never)], as __bpf_kfunc does",
             ));
         }
@@ -113,14 +113,14 @@ pub fn signature<'a>(f: &'a ItemFn, given: &[Given], errors: &mut Vec<syn::Error
     } else if let Some(wc) = &sig.generics.where_clause {
         shape_ok = false;
         errors.push(syn::Error::new_spanned(
-            &wc,
+            wc,
             "a kfunc cannot have a `where` clause: BTF describes one concrete prototype",
         ));
     }
     if let Some(v) = &sig.variadic {
         shape_ok = false;
         errors.push(syn::Error::new_spanned(
-            &v,
+            v,
             "a kfunc cannot be variadic: BTF and the verifier know fixed arguments only",
         ));
     }
@@ -131,7 +131,7 @@ pub fn signature<'a>(f: &'a ItemFn, given: &[Given], errors: &mut Vec<syn::Error
             FnArg::Receiver(r) => {
                 shape_ok = false;
                 errors.push(syn::Error::new_spanned(
-                    &r,
+                    r,
                     "a kfunc is a free function: it cannot take `self`",
                 ));
             }
@@ -144,7 +144,7 @@ pub fn signature<'a>(f: &'a ItemFn, given: &[Given], errors: &mut Vec<syn::Error
                     other => {
                         shape_ok = false;
                         errors.push(syn::Error::new_spanned(
-                            &other,
+                            other,
                             "a kfunc parameter must be a plain name: BTF keeps the names and \
                              the verifier reads their suffixes",
                         ));
@@ -166,7 +166,7 @@ pub fn signature<'a>(f: &'a ItemFn, given: &[Given], errors: &mut Vec<syn::Error
     if sig.inputs.len() > MAX_ARGS {
         let extra = sig.inputs.iter().nth(MAX_ARGS).unwrap();
         errors.push(syn::Error::new_spanned(
-            &extra,
+            extra,
             format!(
                 "a kfunc takes at most {MAX_ARGS} arguments (they travel in BPF registers R1 to R5); \
                  this is argument {}",
@@ -266,7 +266,10 @@ pub fn signature<'a>(f: &'a ItemFn, given: &[Given], errors: &mut Vec<syn::Error
                     iters[0].0.word()
                 ),
             );
-            e.combine(syn::Error::new(iters[0].1, "first iterator flag given here"));
+            e.combine(syn::Error::new(
+                iters[0].1,
+                "first iterator flag given here",
+            ));
             errors.push(e);
         }
     } else if let Some(&(flag, span)) = iters.first() {
@@ -406,7 +409,9 @@ fn iterator(
     };
     let iter_struct = args::pointee(first.ty).and_then(|p| args::type_name(p).map(|n| (p, n)));
     match iter_struct {
-        Some((pointee, name)) if name.len() > ITER_PREFIX.len() && name.starts_with(ITER_PREFIX) => {
+        Some((pointee, name))
+            if name.len() > ITER_PREFIX.len() && name.starts_with(ITER_PREFIX) =>
+        {
             let kind = &name[ITER_PREFIX.len()..];
             let expected = format!("{ITER_PREFIX}{kind}_{action}");
             if sig.ident != expected {
@@ -423,7 +428,7 @@ fn iterator(
             type_checks.push(quote_spanned! {pointee.span()=>
                 const _: () = ::core::assert!(
                     ::core::mem::size_of::<#pointee>() != 0
-                        && ::core::mem::size_of::<#pointee>() % 8 == 0,
+                        && ::core::mem::size_of::<#pointee>() & 7 == 0,
                     "an iterator struct must have a non-zero size that is a multiple of 8 \
                      (the verifier keeps it in 8-byte stack slots)"
                 );

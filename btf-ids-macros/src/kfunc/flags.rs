@@ -179,10 +179,7 @@ fn unknown(word: &Ident, text: &str) -> syn::Error {
         }
         _ => String::new(),
     };
-    syn::Error::new(
-        word.span(),
-        format!("unknown kfunc flag `{text}`{hint}"),
-    )
+    syn::Error::new(word.span(), format!("unknown kfunc flag `{text}`{hint}"))
 }
 
 /// Levenshtein distance over bytes.

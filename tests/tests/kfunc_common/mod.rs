@@ -56,7 +56,11 @@ impl Btf {
     /// The one FUNC of this name.
     pub fn func(&self, name: &str) -> &BtfType {
         let ids = self.ids("FUNC", name);
-        assert_eq!(ids.len(), 1, "exactly one FUNC '{name}' in BTF, found {ids:?}");
+        assert_eq!(
+            ids.len(),
+            1,
+            "exactly one FUNC '{name}' in BTF, found {ids:?}"
+        );
         &self.types[&ids[0]]
     }
 
@@ -125,8 +129,8 @@ pub struct Set8 {
 
 impl Set8 {
     pub fn read(elf: &Path, name: &str) -> Set8 {
-        let section = read_btf_ids(elf)
-            .unwrap_or_else(|| panic!("{}: no .BTF_ids section", elf.display()));
+        let section =
+            read_btf_ids(elf).unwrap_or_else(|| panic!("{}: no .BTF_ids section", elf.display()));
         let wanted = format!("__BTF_ID__set8__{name}");
         let syms: Vec<_> = section
             .symbols
