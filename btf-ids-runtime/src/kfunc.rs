@@ -101,7 +101,7 @@ pub enum ArgAnnotation {
     Opt,
     /// `__str` (6.8+): a constant NUL-terminated string in read-only map data.
     Str,
-    /// `__nullable` (6.9+): the pointer may be NULL.
+    /// `__nullable` (6.10+): the pointer may be NULL.
     Nullable,
     /// `__refcounted_kptr` (6.4+): an allocated object with a `bpf_refcount`.
     RefcountedKptr,
@@ -112,7 +112,7 @@ pub enum ArgAnnotation {
     /// `__prog` (6.10+, removed in 7.0, where a `struct bpf_prog_aux *`
     /// parameter is recognised by its type): the verifier passes the program.
     Prog,
-    /// `__iter` (6.16+, approximately): an initialised `struct bpf_iter_*` passed
+    /// `__iter` (6.12+): an initialised `struct bpf_iter_*` passed
     /// to a kfunc that is not itself an iterator kfunc.
     Iter,
     /// `__nonown_allowed` (7.x, 2026): a list node that may be a

@@ -97,9 +97,26 @@ pub extern "C" fn bpf_ok_arena(p: *mut u8, q: *mut u8) -> *mut u8 {
     p
 }
 
-// Every flag word once, in any order.
+#[repr(C)]
+pub struct bpf_prog_aux {
+    id: u32,
+}
+
+// Every flag word once, in any order; with `implicit_args` a trailing
+// `bpf_prog_aux` pointer is filled in by the verifier and not counted
+// among the five arguments a program passes.
 #[kfunc(fastcall, implicit_args, trusted_args, rcu_protected)]
-pub extern "C" fn bpf_ok_flags() {}
+pub extern "C" fn bpf_ok_flags(
+    a: u64,
+    b: u64,
+    c: u64,
+    d: u64,
+    e: u64,
+    aux: *mut bpf_prog_aux,
+) -> u64 {
+    let _ = aux;
+    a + b + c + d + e
+}
 
 #[kfunc]
 pub extern "C" fn bpf_ok_no_flags(_: u32) {}
@@ -175,7 +192,10 @@ fn args_keep_their_names_and_annotations() {
         ]
     );
     assert_eq!(names(<bpf_ok_no_flags as Kfunc>::ARGS), [""]);
-    assert!(<bpf_ok_flags as Kfunc>::ARGS.is_empty());
+    assert_eq!(
+        names(<bpf_ok_flags as Kfunc>::ARGS),
+        ["a", "b", "c", "d", "e", "aux"]
+    );
 }
 
 #[test]

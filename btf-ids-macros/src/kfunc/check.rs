@@ -163,10 +163,54 @@ pub fn signature<'a>(f: &'a ItemFn, given: &[Given], errors: &mut Vec<syn::Error
             }
         }
     }
-    if sig.inputs.len() > MAX_ARGS {
-        let extra = sig.inputs.iter().nth(MAX_ARGS).unwrap();
+    let has = |flag: Flag| given.iter().find(|g| g.flag == flag).map(|g| g.span);
+
+    // KF_IMPLICIT_ARGS (7.0+): the verifier fills in trailing
+    // `struct bpf_prog_aux *` parameters (resolve_btfids also takes
+    // `struct btf_struct_meta *`), which BPF programs do not pass.
+    let implicit_args = has(Flag::ImplicitArgs);
+    let is_implicit = |p: &Param| {
+        implicit_args.is_some()
+            && args::pointee(p.ty)
+                .and_then(args::type_name)
+                .is_some_and(|n| n == "bpf_prog_aux" || n == "btf_struct_meta")
+    };
+    if let Some(span) = implicit_args {
+        match params.iter().position(is_implicit) {
+            None => errors.push(syn::Error::new(
+                span,
+                format!(
+                    "`implicit_args` needs a trailing `*mut bpf_prog_aux` parameter for the \
+                     verifier to fill in, but `{}` has none",
+                    sig.ident
+                ),
+            )),
+            Some(first) => {
+                if let Some(p) = params[first..].iter().find(|p| !is_implicit(p)) {
+                    errors.push(syn::Error::new_spanned(
+                        p.ty,
+                        format!(
+                            "`{}` follows an implicit `bpf_prog_aux` parameter: with \
+                             `implicit_args` the implicit parameters come last",
+                            p.name
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+
+    // The arguments a BPF program passes.
+    let visible: Vec<&syn::FnArg> = sig
+        .inputs
+        .iter()
+        .zip(0..)
+        .filter(|(_, i)| params.get(*i).is_none_or(|p| !is_implicit(p)))
+        .map(|(a, _)| a)
+        .collect();
+    if visible.len() > MAX_ARGS {
         errors.push(syn::Error::new_spanned(
-            extra,
+            visible[MAX_ARGS],
             format!(
                 "a kfunc takes at most {MAX_ARGS} arguments (they travel in BPF registers R1 to R5); \
                  this is argument {}",
@@ -174,8 +218,6 @@ pub fn signature<'a>(f: &'a ItemFn, given: &[Given], errors: &mut Vec<syn::Error
             ),
         ));
     }
-
-    let has = |flag: Flag| given.iter().find(|g| g.flag == flag).map(|g| g.span);
 
     // KF_ACQUIRE with KF_RELEASE.
     if let (Some(acq), Some(rel)) = (has(Flag::Acquire), has(Flag::Release)) {
