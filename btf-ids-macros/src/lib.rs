@@ -49,7 +49,24 @@ pub fn btf_kfuncs(input: TokenStream) -> TokenStream {
 }
 
 /// `__bpf_kfunc` plus the flags of `BTF_ID_FLAGS`; see
-/// `btf_ids_runtime::kfunc`.
+/// `btf_ids_runtime::kfunc` for the constants it exposes and docs/kfuncs.md
+/// for every rule it checks.
+///
+/// ```ignore
+/// use btf_ids_runtime::{btf_kfuncs, kfunc};
+///
+/// // C: __bpf_kfunc struct task_struct *bpf_task_acquire(struct task_struct *p)
+/// //    BTF_ID_FLAGS(func, bpf_task_acquire, KF_ACQUIRE | KF_RET_NULL)
+/// #[kfunc(acquire, ret_null)]
+/// pub unsafe extern "C" fn bpf_task_acquire(p: *mut task_struct) -> *mut task_struct { p }
+///
+/// btf_kfuncs! { static TASK_KFUNCS = [bpf_task_acquire]; }
+/// ```
+///
+/// Flags are the kernel's `KF_*` names in lower case. The function is emitted
+/// unmangled, `#[inline(never)]`, with its parameter names as written, and is
+/// kept by the linker even when nothing calls it. A type of the same name
+/// implements `btf_ids_runtime::kfunc::Kfunc`.
 #[proc_macro_attribute]
 pub fn kfunc(attr: TokenStream, item: TokenStream) -> TokenStream {
     match kfunc::expand(attr.into(), item.into()) {
