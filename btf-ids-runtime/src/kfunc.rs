@@ -122,11 +122,11 @@ pub enum ArgAnnotation {
     Arena,
     /// `__arena__nullable` (7.x, 2026): an arena pointer that may be NULL.
     ArenaNullable,
-    /// The whole name `rdonly_buf_size`: a constant giving the size of the
-    /// read-only memory the kfunc returns.
+    /// The whole name `rdonly_buf_size` (6.1+): a constant giving the size of
+    /// the read-only memory the kfunc returns.
     RdonlyBufSize,
-    /// The whole name `rdwr_buf_size`: a constant giving the size of the
-    /// writable memory the kfunc returns.
+    /// The whole name `rdwr_buf_size` (6.1+): a constant giving the size of
+    /// the writable memory the kfunc returns.
     RdwrBufSize,
 }
 

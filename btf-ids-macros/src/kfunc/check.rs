@@ -385,6 +385,22 @@ pub fn signature<'a>(f: &'a ItemFn, given: &[Given], errors: &mut Vec<syn::Error
                 Class::Any => {}
             }
         }
+        if a.variant == "Iter" {
+            // `__iter` (6.12): PTR -> STRUCT bpf_iter_<type>, as for iterator kfuncs.
+            let name = args::pointee(p.ty).and_then(args::type_name);
+            if let Some(name) =
+                name.filter(|n| !(n.len() > ITER_PREFIX.len() && n.starts_with(ITER_PREFIX)))
+            {
+                errors.push(syn::Error::new_spanned(
+                    p.ty,
+                    format!(
+                        "`{}` ends in `__iter`, so it must point to a `struct bpf_iter_<type>`, \
+                         not to `{name}`",
+                        p.name
+                    ),
+                ));
+            }
+        }
         if a.is_size() {
             match i.checked_sub(1).map(|j| &params[j]) {
                 None => errors.push(syn::Error::new(
