@@ -44,4 +44,7 @@ pub extern "C" fn bpf_own_attrs(x: u32) -> u32 {
     x
 }
 
+#[kfunc(sleepable)]
+pub struct NotAFunction;
+
 fn main() {}
