@@ -246,7 +246,7 @@ pub fn signature<'a>(f: &'a ItemFn, given: &[Given], errors: &mut Vec<syn::Error
         .into_iter()
         .filter_map(|fl| has(fl).map(|s| (fl, s)))
         .collect();
-    if let Some(&(first_flag, first_span)) = wants_ptr.first() {
+    if let Some(&(_, first_span)) = wants_ptr.first() {
         let words = wants_ptr
             .iter()
             .map(|(fl, _)| format!("`{}`", fl.word()))
@@ -288,7 +288,6 @@ pub fn signature<'a>(f: &'a ItemFn, given: &[Given], errors: &mut Vec<syn::Error
                 (_, Shape::Unknown) => type_checks.push(pointer_check(ty)),
             },
         }
-        let _ = first_flag;
     }
 
     // Exactly one of the iterator flags.
