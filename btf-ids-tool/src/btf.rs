@@ -230,7 +230,6 @@ impl<'a> Btf<'a> {
             base,
         };
         btf.index_types()?;
-        btf.validate()?;
         Ok(btf)
     }
 
@@ -244,20 +243,30 @@ impl<'a> Btf<'a> {
         })
     }
 
+    /// One pass over the type section: records each type's offset and
+    /// checks record sizes, name offsets and type references (against the
+    /// final count, known at the end: the largest reference is kept). A
+    /// second pass over the few types that need it (funcs, and the
+    /// reference kinds that can form loops) follows.
     fn index_types(&mut self) -> Result<(), BtfError> {
         let types = self.types;
-        // Smallest record is 12 bytes: reserve for that many at most.
-        let mut offsets = Vec::with_capacity(types.len() / 16 + 1);
+        let start_id = self.start_id as u64;
+        // Smallest record is 12 bytes: reserve for an average of 16.
+        let mut offsets: Vec<u32> = Vec::with_capacity(types.len() / 16 + 1);
+        // Indices of funcs and of loop-capable reference kinds.
+        let mut deferred: Vec<u32> = Vec::new();
+        // Largest type reference and where it was.
+        let mut max_ref: (u32, usize, u64) = (0, 0, 0);
         let mut off = 0usize;
         while off < types.len() {
             let abs = self.types_start + off;
+            let id = start_id + offsets.len() as u64;
             if types.len() - off < TYPE_LEN {
-                return err(abs, "truncated type record");
+                return err(abs, format!("type id {id}: truncated type record"));
             }
-            let info = self.u32_at(types, off + 4).unwrap_or(0);
-            let k = ((info >> 24) & 0x1f) as u8;
-            let vlen = (info & 0xffff) as usize;
-            let extra = match k {
+            let t = self.header_at(off);
+            let vlen = t.vlen as usize;
+            let extra = match t.kind {
                 kind::INT => 4,
                 kind::PTR | kind::FWD | kind::TYPEDEF | kind::VOLATILE | kind::CONST => 0,
                 kind::RESTRICT | kind::FUNC | kind::FLOAT | kind::TYPE_TAG => 0,
@@ -265,94 +274,97 @@ impl<'a> Btf<'a> {
                 kind::STRUCT | kind::UNION | kind::DATASEC | kind::ENUM64 => 12 * vlen,
                 kind::ENUM | kind::FUNC_PROTO => 8 * vlen,
                 kind::VAR | kind::DECL_TAG => 4,
-                _ => return err(abs + 4, format!("unknown kind {k} for type id {}", self.next_id(&offsets))),
+                k => return err(abs + 4, format!("unknown kind {k} for type id {id}")),
             };
             let len = TYPE_LEN + extra;
             if types.len() - off < len {
-                return err(abs, format!("type id {} record ({len} bytes) runs past the type section", self.next_id(&offsets)));
+                return err(abs, format!("type id {id} record ({len} bytes) runs past the type section"));
             }
-            let name_off = self.u32_at(types, off).unwrap_or(0);
-            if self.name_bytes(name_off).is_none() {
-                return err(abs, format!("type id {}: name offset {name_off:#x} past the string section", self.next_id(&offsets)));
+            if !self.name_off_valid(t.name_off) {
+                return err(abs, format!("type id {id}: name offset {:#x} past the string section", t.name_off));
             }
-            if (self.start_id as u64) + (offsets.len() as u64) >= u32::MAX as u64 {
+            if id >= u32::MAX as u64 {
                 return err(abs, "type count overflows 32 bits");
             }
-            offsets.push(off as u32);
-            off += len;
-        }
-        self.offsets = offsets;
-        Ok(())
-    }
-
-    fn next_id(&self, offsets: &[u32]) -> u64 {
-        self.start_id as u64 + offsets.len() as u64
-    }
-
-    /// Checks type references and loops: every referenced id must exist, and
-    /// no chain of reference kinds (ptr, typedef, modifiers, tags, array
-    /// element) may lead back to itself.
-    fn validate(&self) -> Result<(), BtfError> {
-        let total = self.type_count();
-        let n = self.offsets.len();
-        let check_ref = |r: u32, at: usize, id: u32, what: &str, i: usize| -> Result<(), BtfError> {
-            if r >= total {
-                return err(
-                    at,
-                    format!(
-                        "type id {id}{what}{} refers to type id {r}, past the last id {}",
-                        if what.ends_with(' ') { i.to_string() } else { String::new() },
-                        total - 1
-                    ),
-                );
-            }
-            Ok(())
-        };
-        for i in 0..n {
-            let id = self.start_id + i as u32;
-            let off = self.offsets[i] as usize;
-            let abs = self.types_start + off;
-            let t = self.header_at(off);
-            match t.kind {
-                kind::PTR | kind::TYPEDEF | kind::VOLATILE | kind::CONST | kind::RESTRICT
-                | kind::TYPE_TAG | kind::FUNC | kind::VAR | kind::DECL_TAG => {
-                    check_ref(t.size_or_type, abs + 8, id, "", 0)?
+            let mut see = |r: u32, at: usize| {
+                if r > max_ref.0 {
+                    max_ref = (r, at, id);
                 }
+            };
+            match t.kind {
+                kind::PTR | kind::TYPEDEF | kind::VOLATILE | kind::CONST | kind::RESTRICT | kind::TYPE_TAG => {
+                    see(t.size_or_type, abs + 8);
+                    if t.size_or_type as u64 >= start_id {
+                        deferred.push(offsets.len() as u32);
+                    }
+                }
+                kind::FUNC => {
+                    see(t.size_or_type, abs + 8);
+                    deferred.push(offsets.len() as u32);
+                }
+                kind::VAR | kind::DECL_TAG => see(t.size_or_type, abs + 8),
                 kind::FUNC_PROTO => {
-                    check_ref(t.size_or_type, abs + 8, id, " return", 0)?;
-                    for p in 0..t.vlen as usize {
-                        let pt = self.u32_at(self.types, off + TYPE_LEN + 8 * p + 4).unwrap_or(0);
-                        check_ref(pt, abs + TYPE_LEN + 8 * p + 4, id, " param ", p)?;
+                    see(t.size_or_type, abs + 8);
+                    for p in 0..vlen {
+                        let at = off + TYPE_LEN + 8 * p + 4;
+                        see(self.u32_at(types, at).unwrap_or(0), self.types_start + at);
                     }
                 }
                 kind::ARRAY => {
-                    let et = self.u32_at(self.types, off + TYPE_LEN).unwrap_or(0);
-                    let it = self.u32_at(self.types, off + TYPE_LEN + 4).unwrap_or(0);
-                    check_ref(et, abs + TYPE_LEN, id, " element", 0)?;
-                    check_ref(it, abs + TYPE_LEN + 4, id, " index", 0)?;
+                    for at in [off + TYPE_LEN, off + TYPE_LEN + 4] {
+                        see(self.u32_at(types, at).unwrap_or(0), self.types_start + at);
+                    }
+                    if self.u32_at(types, off + TYPE_LEN).unwrap_or(0) as u64 >= start_id {
+                        deferred.push(offsets.len() as u32);
+                    }
                 }
                 kind::STRUCT | kind::UNION | kind::DATASEC => {
                     // Members are {name_off, type, offset}; a datasec's
                     // var_secinfo is {type, offset, size}.
-                    let at = if t.kind == kind::DATASEC { 0 } else { 4 };
-                    for m in 0..t.vlen as usize {
-                        let mt = self.u32_at(self.types, off + TYPE_LEN + 12 * m + at).unwrap_or(0);
-                        check_ref(mt, abs + TYPE_LEN + 12 * m + at, id, " member ", m)?;
+                    let field = if t.kind == kind::DATASEC { 0 } else { 4 };
+                    for m in 0..vlen {
+                        let at = off + TYPE_LEN + 12 * m + field;
+                        see(self.u32_at(types, at).unwrap_or(0), self.types_start + at);
                     }
                 }
                 _ => {}
             }
-            match t.kind {
-                kind::FUNC if self.kind_of(t.size_or_type) != Some(kind::FUNC_PROTO) => {
-                    return err(abs + 8, format!("func type id {id} does not point to a func_proto"));
-                }
-                _ => {}
-            }
+            offsets.push(off as u32);
+            off += len;
         }
-        // Loop detection over own types; base ids are final.
-        let mut state = vec![0u8; n];
+        let total = start_id + offsets.len() as u64;
+        if max_ref.0 as u64 >= total {
+            return err(
+                max_ref.1,
+                format!("type id {} refers to type id {}, past the last id {}", max_ref.2, max_ref.0, total - 1),
+            );
+        }
+        self.offsets = offsets;
+        self.check_deferred(&deferred)
+    }
+
+    /// Funcs must point at a func_proto; chains of reference kinds must
+    /// not loop.
+    fn check_deferred(&self, deferred: &[u32]) -> Result<(), BtfError> {
+        let n = self.offsets.len();
+        let mut state: Vec<u8> = Vec::new();
         let mut chain: Vec<usize> = Vec::new();
-        for start in 0..n {
+        for &start in deferred {
+            let start = start as usize;
+            let off = self.offsets[start] as usize;
+            let t = self.header_at(off);
+            if t.kind == kind::FUNC {
+                if self.kind_of(t.size_or_type) != Some(kind::FUNC_PROTO) {
+                    return err(
+                        self.types_start + off + 8,
+                        format!("func type id {} does not point to a func_proto", self.start_id as usize + start),
+                    );
+                }
+                continue;
+            }
+            if state.is_empty() {
+                state = vec![0u8; n];
+            }
             if state[start] != 0 {
                 continue;
             }
@@ -363,10 +375,9 @@ impl<'a> Btf<'a> {
                     break;
                 }
                 if state[cur] == 1 {
-                    let id = self.start_id as usize + cur;
                     return err(
                         self.types_start + self.offsets[cur] as usize,
-                        format!("type loop through type id {id}"),
+                        format!("type loop through type id {}", self.start_id as usize + cur),
                     );
                 }
                 state[cur] = 1;
@@ -374,8 +385,9 @@ impl<'a> Btf<'a> {
                 let off = self.offsets[cur] as usize;
                 let t = self.header_at(off);
                 let next = match t.kind {
-                    kind::PTR | kind::TYPEDEF | kind::VOLATILE | kind::CONST | kind::RESTRICT
-                    | kind::TYPE_TAG => t.size_or_type,
+                    kind::PTR | kind::TYPEDEF | kind::VOLATILE | kind::CONST | kind::RESTRICT | kind::TYPE_TAG => {
+                        t.size_or_type
+                    }
                     kind::ARRAY => self.u32_at(self.types, off + TYPE_LEN).unwrap_or(0),
                     _ => 0,
                 };
@@ -481,15 +493,25 @@ impl<'a> Btf<'a> {
         self.type_header(id).map(|t| t.kind)
     }
 
+    /// Whether `off` points into the string table (a string there is always
+    /// terminated: the table ends with a NUL).
+    fn name_off_valid(&self, off: u32) -> bool {
+        if off < self.start_str_off {
+            return self.base.is_some_and(|b| b.name_off_valid(off));
+        }
+        ((off - self.start_str_off) as usize) < self.strs.len() || (off == 0 && self.strs.is_empty())
+    }
+
     /// The bytes of the string at `off` (without the NUL), looking into the
     /// base for offsets below this BTF's own strings.
+    #[inline]
     pub fn name_bytes(&self, off: u32) -> Option<&'a [u8]> {
         if off < self.start_str_off {
             return self.base?.name_bytes(off);
         }
         let rel = (off - self.start_str_off) as usize;
         let s = self.strs.get(rel..)?;
-        let end = s.iter().position(|&b| b == 0)?;
+        let end = memchr::memchr(0, s)?;
         Some(&s[..end])
     }
 
@@ -509,6 +531,22 @@ impl<'a> Btf<'a> {
         for (i, &off) in self.offsets.iter().enumerate() {
             f(self.start_id + i as u32, self.header_at(off as usize));
         }
+    }
+
+    /// Like [`Btf::for_each_type`], stopping when `f` returns false.
+    /// Returns false if it stopped early.
+    pub fn try_for_each_type(&self, f: &mut impl FnMut(u32, TypeHeader) -> bool) -> bool {
+        if let Some(b) = self.base {
+            if !b.try_for_each_type(f) {
+                return false;
+            }
+        }
+        for (i, &off) in self.offsets.iter().enumerate() {
+            if !f(self.start_id + i as u32, self.header_at(off as usize)) {
+                return false;
+            }
+        }
+        true
     }
 
     /// The `u32` at byte `off` of type `id`'s own record (for members,

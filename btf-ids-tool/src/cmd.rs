@@ -6,6 +6,7 @@ use crate::elf::ElfInfo;
 use crate::flags::{kf_names, set_flag_names};
 use crate::ids::IdKind;
 use crate::layout::{layout, EntryKind, GroupKind, Layout};
+use crate::map::Contents;
 use crate::resolve::Collected;
 use crate::Error;
 use serde::Serialize;
@@ -17,14 +18,15 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>, Error> {
 }
 
 /// Raw BTF bytes from a file: an ELF's `.BTF` section, or the file itself
-/// (raw BTF such as /sys/kernel/btf/vmlinux), as libbpf's `btf__parse`.
-pub fn btf_bytes_of(path: &Path) -> Result<Vec<u8>, Error> {
-    let data = read_file(path)?;
+/// (raw BTF such as /sys/kernel/btf/vmlinux, mapped), as libbpf's
+/// `btf__parse`.
+pub fn btf_bytes_of(path: &Path) -> Result<Contents, Error> {
+    let p = path.display().to_string();
+    let data = crate::map::load(path).map_err(|e| Error::new(format!("cannot read: {e}")).file(&p))?;
     if data.starts_with(b"\x7fELF") {
-        let p = path.display().to_string();
         let elf = ElfInfo::parse(&data).map_err(|e| e.file(&p))?;
         match elf.btf {
-            Some(s) => Ok(elf.section_bytes(s).to_vec()),
+            Some(s) => Ok(Contents::Owned(elf.section_bytes(s).to_vec())),
             None => Err(Error::new(format!("FAILED: load BTF from {p}: No data available (no .BTF section)")).file(&p)),
         }
     } else {
@@ -41,16 +43,34 @@ pub struct BtfSource {
     pub base: Option<PathBuf>,
 }
 
-/// Loaded BTF bytes (owned), parsed on demand by [`with_btf`].
-pub struct BtfBytes {
-    main: Vec<u8>,
-    main_name: String,
-    base: Option<(Vec<u8>, String)>,
+/// BTF bytes: read or mapped from a file, or borrowed from the object.
+pub enum BtfData<'d> {
+    /// From a file.
+    File(Contents),
+    /// The object's own `.BTF` section.
+    Borrowed(&'d [u8]),
 }
 
-impl BtfBytes {
-    /// Loads per `src`; `elf` is the object's own data (for its `.BTF`).
-    pub fn load(src: &BtfSource, file: &Path, elf: &ElfInfo<'_>) -> Result<Self, Error> {
+impl std::ops::Deref for BtfData<'_> {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            BtfData::File(c) => c,
+            BtfData::Borrowed(b) => b,
+        }
+    }
+}
+
+/// Loaded BTF bytes, parsed on demand by [`with_btf`].
+pub struct BtfBytes<'d> {
+    main: BtfData<'d>,
+    main_name: String,
+    base: Option<(Contents, String)>,
+}
+
+impl<'d> BtfBytes<'d> {
+    /// Loads per `src`; `elf` is the object (for its own `.BTF`).
+    pub fn load(src: &BtfSource, file: &Path, elf: &ElfInfo<'d>) -> Result<Self, Error> {
         let base = match &src.base {
             Some(b) => Some((
                 btf_bytes_of(b).map_err(|e| {
@@ -61,9 +81,9 @@ impl BtfBytes {
             None => None,
         };
         let (main, main_name) = match &src.btf {
-            Some(p) => (btf_bytes_of(p)?, p.display().to_string()),
+            Some(p) => (BtfData::File(btf_bytes_of(p)?), p.display().to_string()),
             None => match elf.btf {
-                Some(s) => (elf.section_bytes(s).to_vec(), file.display().to_string()),
+                Some(s) => (BtfData::Borrowed(elf.section_bytes(s)), file.display().to_string()),
                 None => {
                     let f = file.display().to_string();
                     return Err(Error::new(format!(
@@ -80,25 +100,42 @@ impl BtfBytes {
     pub fn name(&self) -> &str {
         &self.main_name
     }
+
+    /// The main BTF bytes (split BTF when there is a base).
+    pub fn main_bytes(&self) -> &[u8] {
+        &self.main
+    }
+
+    /// Parses the part that does not depend on anything else: the base if
+    /// there is one, else the main BTF. Meant to run on its own thread.
+    pub fn parse_first(&self) -> Result<Btf<'_>, Error> {
+        match &self.base {
+            Some((data, name)) => {
+                Btf::parse(data).map_err(|e| Error::new(format!("FAILED: load base BTF from {name}: {e}")).file(name))
+            }
+            None => Btf::parse(&self.main).map_err(|e| self.main_err(e)),
+        }
+    }
+
+    /// Finishes what [`BtfBytes::parse_first`] started and runs `f`.
+    pub fn finish<R>(&self, first: Btf<'_>, f: impl FnOnce(&Btf<'_>) -> Result<R, Error>) -> Result<R, Error> {
+        if self.base.is_some() {
+            let btf = Btf::parse_split(&self.main, Some(&first)).map_err(|e| self.main_err(e))?;
+            f(&btf)
+        } else {
+            f(&first)
+        }
+    }
+
+    fn main_err(&self, e: crate::btf::BtfError) -> Error {
+        Error::new(format!("FAILED: load BTF from {}: {e}", self.main_name)).file(&self.main_name)
+    }
 }
 
 /// Parses `b` (base first) and runs `f` on the result.
-pub fn with_btf<R>(b: &BtfBytes, f: impl FnOnce(&Btf<'_>) -> Result<R, Error>) -> Result<R, Error> {
-    match &b.base {
-        Some((data, name)) => {
-            let base = Btf::parse(data).map_err(|e| {
-                Error::new(format!("FAILED: load base BTF from {name}: {e}")).file(name)
-            })?;
-            let btf = Btf::parse_split(&b.main, Some(&base))
-                .map_err(|e| Error::new(format!("FAILED: load BTF from {}: {e}", b.main_name)).file(&b.main_name))?;
-            f(&btf)
-        }
-        None => {
-            let btf = Btf::parse(&b.main)
-                .map_err(|e| Error::new(format!("FAILED: load BTF from {}: {e}", b.main_name)).file(&b.main_name))?;
-            f(&btf)
-        }
-    }
+pub fn with_btf<R>(b: &BtfBytes<'_>, f: impl FnOnce(&Btf<'_>) -> Result<R, Error>) -> Result<R, Error> {
+    let first = b.parse_first()?;
+    b.finish(first, f)
 }
 
 // ---------------------------------------------------------------- inspect
@@ -538,7 +575,7 @@ pub fn resolve(file: &Path, opts: &ResolveOptions) -> Result<ResolveReport, Erro
         }
         rep.nothing_to_do = true;
         if let Some(o) = &opts.output {
-            crate::write::write_atomic(o, &data, file)?;
+            crate::write::write_atomic(o, &[&data], file)?;
         }
         return Ok(rep);
     };
@@ -547,7 +584,21 @@ pub fn resolve(file: &Path, opts: &ResolveOptions) -> Result<ResolveReport, Erro
             return Err(Error::new("__BTF_ID__ symbol outside .BTF_ids").symbol(&s.name).file(&f));
         }
     }
-    let mut col = Collected::collect(&elf, sec).map_err(|e| e.file(&f))?;
+    // Parse the BTF on a second thread while the symbols are collected.
+    // Symbol errors come first, as in resolve_btfids.
+    let bytes_res = BtfBytes::load(&opts.src, file, &elf);
+    let (col, first) = match &bytes_res {
+        Ok(bytes) => std::thread::scope(|s| {
+            let h = s.spawn(|| bytes.parse_first());
+            let col = Collected::collect(&elf, sec).map_err(|e| e.file(&f));
+            let first = h.join().unwrap_or_else(|_| Err(Error::new("BTF parser thread failed")));
+            (col, Some(first))
+        }),
+        Err(_) => (Collected::collect(&elf, sec).map_err(|e| e.file(&f)), None),
+    };
+    let mut col = col?;
+    let bytes = bytes_res.as_ref().map_err(Clone::clone)?;
+    let first = first.unwrap_or_else(|| Err(Error::new("no BTF")))?;
     if opts.verbose >= 1 {
         for k in IdKind::ALL {
             for e in &col.names[k.index()] {
@@ -555,16 +606,20 @@ pub fn resolve(file: &Path, opts: &ResolveOptions) -> Result<ResolveReport, Erro
             }
         }
     }
-    let bytes = BtfBytes::load(&opts.src, file, &elf)?;
     rep.btf = Some(bytes.name().to_string());
-    let mut warn = with_btf(&bytes, |btf| col.resolve(btf, true).map_err(|e| Error::from(e).file(bytes.name())))?;
+    let mut warn = bytes.finish(first, |btf| col.resolve(btf, true).map_err(|e| Error::from(e).file(bytes.name())))?;
     let mut ids = elf.section_bytes(sec).to_vec();
     let mut unres = col.patch(&elf, &mut ids).map_err(|e| e.file(&f))?;
     warn.append(&mut unres);
     rep.warnings = warn;
     rep.id_symbols = col.id_symbols();
     for k in IdKind::ALL {
-        for e in col.patch_order(k) {
+        let entries: Vec<_> = if opts.verbose >= 1 {
+            col.patch_order(k)
+        } else {
+            col.names[k.index()].iter().collect()
+        };
+        for e in entries {
             rep.names += 1;
             if e.id == 0 {
                 rep.unresolved.push(Unresolved {
@@ -611,20 +666,25 @@ pub fn resolve(file: &Path, opts: &ResolveOptions) -> Result<ResolveReport, Erro
         what.extend(rep.ambiguous.iter().map(|a| format!("ambiguous {} {} {:?}", a.kind.word(), a.name, a.ids)));
         return Err(Error::new(format!("--strict: {}", what.join(", "))).file(&f));
     }
-    let mut out = data.clone();
     let start = sec.file_offset as usize;
-    out[start..start + ids.len()].copy_from_slice(&ids);
-    rep.changed = out != data;
+    let end = start + ids.len();
+    rep.changed = ids[..] != data[start..end];
+    let mut tagged: Option<Vec<u8>> = None;
     if opts.kfunc_tags {
-        let (new, added) = crate::btf_write::add_kfunc_tags(&out, &bytes, opts.src.btf.is_some()).map_err(|e| e.file(&f))?;
+        let mut img = data.clone();
+        img[start..end].copy_from_slice(&ids);
+        let (new, added) = crate::btf_write::add_kfunc_tags(&img, &bytes, &col).map_err(|e| e.file(&f))?;
         rep.tags_added = added;
         if let Some(n) = new {
-            out = n;
+            tagged = Some(n);
             rep.changed = true;
         }
     }
     if opts.output.is_some() || rep.changed {
-        crate::write::write_atomic(&out_path, &out, file)?;
+        match &tagged {
+            Some(img) => crate::write::write_atomic(&out_path, &[img], file)?,
+            None => crate::write::write_atomic(&out_path, &[&data[..start], &ids, &data[end..]], file)?,
+        }
     }
     if opts.verbose >= 1 {
         rep.debug.push(format!("update ok for {f}"));

@@ -152,7 +152,7 @@ mod tests {
             Some(Parsed::Id(IdKind::Func, b"vfs_truncate"))
         );
         assert_eq!(
-            parse_symbol(b"__BTF_ID__struct__task_struct__12_34").unwrap(),
+            parse_symbol(b"__BTF_ID__struct__task_struct__12__34").unwrap(),
             Some(Parsed::Id(IdKind::Struct, b"task_struct__12"))
         );
         assert_eq!(

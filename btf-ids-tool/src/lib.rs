@@ -20,7 +20,7 @@
 //! `--kfunc-tags` are what pahole (before 2026) and resolve_btfids (7.3)
 //! add.
 
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod btf;
@@ -30,6 +30,7 @@ pub mod elf;
 pub mod flags;
 pub mod ids;
 pub mod layout;
+pub mod map;
 pub mod resolve;
 pub mod write;
 

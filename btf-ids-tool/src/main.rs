@@ -114,17 +114,22 @@ fn main() -> ExitCode {
                 Ok(r) => {
                     // Same order as resolve_btfids: duplicates while walking the
                     // BTF, then unresolved names while patching.
-                    let mut err = std::io::stderr().lock();
-                    use std::io::Write;
-                    for d in r.debug.iter().filter(|d| d.starts_with("adding") || d.starts_with("Cannot")) {
-                        let _ = writeln!(err, "{d}");
+                    let mut text = String::new();
+                    let first = |d: &&String| d.starts_with("adding") || d.starts_with("Cannot");
+                    for d in r.debug.iter().filter(first) {
+                        text.push_str(d);
+                        text.push('\n');
                     }
                     for w in &r.warnings {
-                        let _ = writeln!(err, "{w}");
+                        text.push_str(w);
+                        text.push('\n');
                     }
-                    for d in r.debug.iter().filter(|d| !d.starts_with("adding") && !d.starts_with("Cannot")) {
-                        let _ = writeln!(err, "{d}");
+                    for d in r.debug.iter().filter(|d| !first(d)) {
+                        text.push_str(d);
+                        text.push('\n');
                     }
+                    use std::io::Write;
+                    let _ = std::io::stderr().lock().write_all(text.as_bytes());
                     if json {
                         println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
                     }

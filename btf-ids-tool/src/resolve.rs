@@ -112,6 +112,10 @@ impl<'a> Collected<'a> {
     /// Collects the `__BTF_ID__` symbols of `elf`'s `.BTF_ids`.
     pub fn collect(elf: &ElfInfo<'a>, sec: SectionInfo) -> Result<Self, Error> {
         let mut c = Collected::default();
+        let cap = elf.symbols.len() / 2;
+        for m in c.lookup.iter_mut() {
+            m.reserve(cap);
+        }
         let mut set_names: FxMap<&'a [u8], ()> = FxMap::default();
         for sym in &elf.symbols {
             let parsed = match parse_symbol(sym.name) {
@@ -260,8 +264,22 @@ impl<'a> Collected<'a> {
     /// tree is walked from the greatest name (by `strcmp`) down.
     pub fn patch_order(&self, k: IdKind) -> Vec<&NameEntry<'a>> {
         let mut v: Vec<&NameEntry<'a>> = self.names[k.index()].iter().collect();
-        v.sort_by(|a, b| b.name.cmp(a.name));
+        v.sort_unstable_by(|a, b| b.name.cmp(a.name));
         v
+    }
+
+    /// Whether two symbols write the same word, so that the patch order
+    /// decides the result.
+    fn slots_shared(&self) -> bool {
+        let mut all: Vec<u64> = self
+            .names
+            .iter()
+            .flatten()
+            .flat_map(|e| e.addrs.iter().map(|a| a & !3))
+            .chain(self.sets.iter().map(|s| s.addr & !3))
+            .collect();
+        all.sort_unstable();
+        all.windows(2).any(|w| w[0] == w[1])
     }
 
     /// Sets in patch order (greatest name first).
@@ -275,18 +293,29 @@ impl<'a> Collected<'a> {
     /// the sets. Returns the `WARN: ... unresolved symbol` lines.
     pub fn patch(&self, elf: &ElfInfo<'_>, ids: &mut [u8]) -> Result<Vec<String>, Error> {
         let mut warnings = Vec::new();
+        let exact_order = self.slots_shared();
         for k in IdKind::ALL {
-            for e in self.patch_order(k) {
+            // Unresolved names are reported in the C tool's order.
+            let mut unresolved: Vec<&[u8]> = Vec::new();
+            let entries: Vec<&NameEntry<'a>> = if exact_order {
+                self.patch_order(k)
+            } else {
+                self.names[k.index()].iter().collect()
+            };
+            for e in entries {
                 if e.id == 0 {
-                    warnings.push(format!(
-                        "WARN: resolve_btfids: unresolved symbol {}",
-                        String::from_utf8_lossy(e.name)
-                    ));
+                    unresolved.push(e.name);
                 }
                 for &a in &e.addrs {
                     write_word(elf, ids, a, e.id, e.name)?;
                 }
             }
+            unresolved.sort_unstable_by(|a, b| b.cmp(a));
+            warnings.extend(
+                unresolved
+                    .iter()
+                    .map(|n| format!("WARN: resolve_btfids: unresolved symbol {}", String::from_utf8_lossy(n))),
+            );
         }
         let order = self.sets_order();
         for s in &order {
@@ -346,10 +375,5 @@ fn sort_region(elf: &ElfInfo<'_>, region: &mut [u8], unit: usize) {
 /// name_off)` until it returns false. `btf` is the one owning the strings
 /// (the split BTF, which also sees the base's).
 fn walk(btf: &Btf<'_>, f: &mut impl FnMut(&Btf<'_>, u32, u8, u32) -> bool) {
-    let mut go = true;
-    btf.for_each_type(&mut |id, t| {
-        if go {
-            go = f(btf, id, t.kind, t.name_off);
-        }
-    });
+    btf.try_for_each_type(&mut |id, t| f(btf, id, t.kind, t.name_off));
 }

@@ -7,9 +7,9 @@ use std::fs;
 use std::io::Write;
 use std::path::Path;
 
-/// Atomically replaces `dest` with `data`. `mode_from` (usually the input
+/// Atomically replaces `dest` with the concatenation of `parts`. `mode_from` (usually the input
 /// file) provides the permissions.
-pub fn write_atomic(dest: &Path, data: &[u8], mode_from: &Path) -> Result<(), Error> {
+pub fn write_atomic(dest: &Path, parts: &[&[u8]], mode_from: &Path) -> Result<(), Error> {
     let d = dest.display().to_string();
     let dir = match dest.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -35,7 +35,9 @@ pub fn write_atomic(dest: &Path, data: &[u8], mode_from: &Path) -> Result<(), Er
         }
     };
     let res = (|| -> std::io::Result<()> {
-        f.write_all(data)?;
+        for p in parts {
+            f.write_all(p)?;
+        }
         if let Some(p) = &perms {
             f.set_permissions(p.clone())?;
         }
