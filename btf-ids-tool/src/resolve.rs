@@ -12,11 +12,13 @@
 //!   (set: size/4-1, set8: size/8-1); sets are sorted by id (stable), set8
 //!   as (id, flags) pairs.
 //!
+//! Ids and counts are written in the ELF's byte order; flags words are left
+//! as the assembler wrote them (the differential tests check big-endian
+//! objects of both classes against the C tool).
+//!
 //! Differences, all on input the C tool mishandles: we check every bound and
-//! report an error where resolve_btfids would write out of bounds, and for
-//! an ELF of the other byte order we leave the set8 header flags word as
-//! the assembler wrote it (6.12 byte-swaps it by mistake; 7.0 fixed that by
-//! swapping the whole section on load and store).
+//! report an error where resolve_btfids would write out of bounds or crash
+//! (a set symbol smaller than its header, a name without `__<n>` suffix).
 
 use crate::btf::{Btf, BtfError};
 use crate::elf::{ElfInfo, SectionInfo};

@@ -297,3 +297,86 @@ BTF_KFUNCS_END(mod_kfuncs)
     assert!(err.contains("missing_in_both") && err.contains("1 failure"), "{err}");
 }
 
+
+const ENDIAN_SRC: &str = r#"
+struct task_struct { int pid; };
+struct file { long pos; };
+typedef int pid_t;
+union U { int a; long b; };
+int kf_one(struct task_struct *t, struct file *f, pid_t p, union U *u) { return t->pid + (int)f->pos + p + u->a; }
+int kf_two(int x) { return x + 2; }
+int kf_three(int x) { return x + 3; }
+BTF_ID_LIST(lst)
+BTF_ID(struct, task_struct)
+BTF_ID_UNUSED
+BTF_ID(typedef, pid_t)
+BTF_ID(union, U)
+BTF_ID(func, kf_one)
+BTF_ID(struct, absent)
+BTF_SET_START(st)
+BTF_ID(func, kf_three)
+BTF_ID(func, kf_one)
+BTF_ID(func, kf_two)
+BTF_SET_END(st)
+BTF_KFUNCS_START(kfs)
+BTF_ID_FLAGS(func, kf_three, 0x1000)
+BTF_ID_FLAGS(func, kf_two, 0x21)
+BTF_ID_FLAGS(func, kf_one, 0x5)
+BTF_KFUNCS_END(kfs)
+"#;
+
+/// ELFCLASS32 (gcc -m32) with its own BTF.
+#[test]
+fn elf32_object() {
+    let dir = scratch("diff-elf32");
+    let obj = compile_c_flags(&dir, "o32", ENDIAN_SRC, &["-m32", "-g"]);
+    pahole(&obj, None);
+    let d = differential(&obj, &[]);
+    only_btf_ids_changed(&obj, &d.rust_file);
+    let out = run(std::process::Command::new(ours()).arg("check").arg(&d.rust_file));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("absent") && err.contains("1 failure"), "{err}");
+}
+
+/// Big-endian ELF (both classes), BTF from `--btf`: identical bytes and
+/// warnings, set8 flags kept in the file's byte order.
+#[test]
+fn big_endian_objects() {
+    for (class, flags) in [("64", &[][..]), ("32", &["-m32"][..])] {
+        let dir = scratch(&format!("diff-be{class}"));
+        let le = compile_c_flags(&dir, "le", ENDIAN_SRC, &[&["-g"][..], flags].concat());
+        pahole(&le, None);
+        let plain = compile_c_flags(&dir, "plain", ENDIAN_SRC, flags);
+        let be = dir.join("be.o");
+        std::fs::write(&be, to_big_endian(&std::fs::read(&plain).unwrap())).unwrap();
+        let info = std::fs::read(&be).unwrap();
+        let elf = btf_ids_tool::elf::ElfInfo::parse(&info).unwrap();
+        assert!(elf.big_endian);
+        // Where the set8 header flags word is.
+        let sec = elf.btf_ids.unwrap();
+        let kfs = elf.symbols.iter().find(|s| s.name == b"__BTF_ID__set8__kfs").unwrap();
+        let flags_at = (kfs.value - sec.address) as usize + 4;
+        let orig = btf_ids_bytes(&be);
+        assert_eq!(orig[flags_at..flags_at + 4], [0, 0, 0, 1]);
+
+        let c_file = dir.join("c.o");
+        let r_file = dir.join("r.o");
+        std::fs::copy(&be, &c_file).unwrap();
+        std::fs::copy(&be, &r_file).unwrap();
+        let l = le.to_str().unwrap();
+        let c = run(std::process::Command::new(kernel_resolve_btfids()).args(["--btf", l]).arg(&c_file));
+        let r = run(std::process::Command::new(ours()).args(["resolve", "--btf", l]).arg(&r_file));
+        assert!(c.status.success() && r.status.success(), "{c:?} {r:?}");
+        assert_eq!(c.stderr, r.stderr);
+        let (cb, rb) = (btf_ids_bytes(&c_file), btf_ids_bytes(&r_file));
+        assert_eq!(rb[flags_at..flags_at + 4], [0, 0, 0, 1]);
+        assert_eq!(cb, rb, "class {class}");
+        only_btf_ids_changed(&be, &r_file);
+        // Ids are big-endian: the first list slot is task_struct's id.
+        let first = u32::from_be_bytes(rb[0..4].try_into().unwrap());
+        assert!(first > 0 && first < 100, "{first}");
+        let out = run(std::process::Command::new(ours()).args(["check", "--btf", l]).arg(&r_file));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("absent") && err.contains("1 failure"), "{err}");
+    }
+}

@@ -165,3 +165,96 @@ pub fn only_btf_ids_changed(orig: &Path, out: &Path) {
     assert_eq!(a[..lo], b[..lo], "bytes before .BTF_ids changed");
     assert_eq!(a[hi..], b[hi..], "bytes after .BTF_ids changed");
 }
+
+/// Compiles with extra gcc flags (e.g. `-m32`).
+pub fn compile_c_flags(dir: &Path, stem: &str, src: &str, flags: &[&str]) -> PathBuf {
+    let c = dir.join(format!("{stem}.c"));
+    std::fs::write(&c, format!("{PRELUDE}{src}")).unwrap();
+    let o = dir.join(format!("{stem}.o"));
+    let h = kernel_headers();
+    let out = run(Command::new("gcc")
+        .args(["-c", "-O2", "-nostdinc", "-I"])
+        .arg(h.join("include"))
+        .args(flags)
+        .arg(&c)
+        .arg("-o")
+        .arg(&o));
+    assert!(out.status.success(), "gcc failed: {}", String::from_utf8_lossy(&out.stderr));
+    o
+}
+
+/// Rewrites a little-endian relocatable ELF (either class) as big-endian:
+/// the ELF header, section headers, symbol and relocation tables and the
+/// `.BTF_ids` words are byte-swapped; other section contents (code, strings,
+/// `.BTF`) are left as they are, which is enough for `.BTF_ids` work with
+/// `--btf` pointing elsewhere.
+pub fn to_big_endian(data: &[u8]) -> Vec<u8> {
+    assert_eq!(&data[..4], b"\x7fELF");
+    assert_eq!(data[5], 1, "input must be little-endian");
+    let is64 = data[4] == 2;
+    let mut out = data.to_vec();
+    out[5] = 2;
+    fn swap(out: &mut [u8], off: usize, n: usize) {
+        out[off..off + n].reverse();
+    }
+    let rd = |off: usize, n: usize| -> u64 {
+        let mut b = [0u8; 8];
+        b[..n].copy_from_slice(&data[off..off + n]);
+        u64::from_le_bytes(b)
+    };
+    let w = if is64 { 8 } else { 4 };
+    // e_type, e_machine, e_version, e_entry, e_phoff, e_shoff, e_flags,
+    // e_ehsize, e_phentsize, e_phnum, e_shentsize, e_shnum, e_shstrndx.
+    let mut off = 16;
+    for n in [2, 2, 4, w, w, w, 4, 2, 2, 2, 2, 2, 2] {
+        swap(&mut out, off, n);
+        off += n;
+    }
+    let (shoff, shentsize, shnum, shstrndx) = if is64 {
+        (rd(0x28, 8) as usize, rd(0x3a, 2) as usize, rd(0x3c, 2) as usize, rd(0x3e, 2) as usize)
+    } else {
+        (rd(0x20, 4) as usize, rd(0x2e, 2) as usize, rd(0x30, 2) as usize, rd(0x32, 2) as usize)
+    };
+    let shdr_fields: Vec<usize> = if is64 { vec![4, 4, 8, 8, 8, 8, 4, 4, 8, 8] } else { vec![4; 10] };
+    // Section name table.
+    let sh = |i: usize| shoff + i * shentsize;
+    let field = |i: usize, k: usize| -> u64 {
+        let mut o = sh(i);
+        for &n in &shdr_fields[..k] {
+            o += n;
+        }
+        rd(o, shdr_fields[k])
+    };
+    let strtab_off = field(shstrndx, 4) as usize;
+    for i in 0..shnum {
+        let name_off = strtab_off + field(i, 0) as usize;
+        let end = data[name_off..].iter().position(|&b| b == 0).unwrap();
+        let name = &data[name_off..name_off + end];
+        let (typ, offset, size) = (field(i, 1) as u32, field(i, 4) as usize, field(i, 5) as usize);
+        let mut o = sh(i);
+        for &n in &shdr_fields {
+            swap(&mut out, o, n);
+            o += n;
+        }
+        let entry: Vec<usize> = match (typ, is64) {
+            (2, true) => vec![4, 1, 1, 2, 8, 8],    // SHT_SYMTAB
+            (2, false) => vec![4, 4, 4, 1, 1, 2],   // SHT_SYMTAB
+            (4, true) => vec![8, 8, 8],             // SHT_RELA
+            (4, false) => vec![4, 4, 4],            // SHT_RELA
+            (9, true) => vec![8, 8],                // SHT_REL
+            (9, false) => vec![4, 4],               // SHT_REL
+            (17, _) => vec![4],                     // SHT_GROUP
+            _ if name == b".BTF_ids" => vec![4],
+            _ => continue,
+        };
+        let esz: usize = entry.iter().sum();
+        let mut p = offset;
+        while p + esz <= offset + size {
+            for &n in &entry {
+                swap(&mut out, p, n);
+                p += n;
+            }
+        }
+    }
+    out
+}
