@@ -32,7 +32,7 @@ fn newest(dir: &str, prefix: &str, rest: &str) -> Option<PathBuf> {
         .map(|e| e.path().join(rest))
         .filter(|p| p.exists())
         .collect();
-    found.sort_by(|a, b| version_key(a).cmp(&version_key(b)));
+    found.sort_by_key(|p| version_key(p));
     found.pop()
 }
 
