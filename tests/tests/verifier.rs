@@ -21,7 +21,6 @@ use btf_ids_kernel::Verdict;
 use btf_ids_tests::{vmlinux_btf, BtfKind, BtfNames};
 use kfuncs_a as _;
 use kfuncs_b as _;
-use std::path::Path;
 use std::process::Command;
 
 const SKIP_ENV: &str = "BTF_IDS_SKIP_KERNEL_TESTS";
@@ -154,7 +153,7 @@ fn run_resolved_copy() {
     let dir = tempfile::tempdir().unwrap();
     let copy = dir.path().join("verifier-resolved");
     std::fs::copy(std::env::current_exe().unwrap(), &copy).unwrap();
-    kernel_resolve(&copy, Path::new(VMLINUX), None);
+    kernel_resolve(&copy, &vmlinux_btf(), None);
     let out = run(Command::new(&copy).env(CHILD_ENV, "1").args([
         "--exact",
         "model_child",
