@@ -8,8 +8,13 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// A declared entry: its kind and name, or `None` for an unused slot.
+type Slot = Option<(BtfKind, &'static str)>;
+/// A set8 as declared: name, set flags, `(func, flags)` entries.
+type Set8 = (&'static str, u32, Vec<(&'static str, u32)>);
+
 /// The corpus as declared in tests/fixtures/core-corpus/src/lib.rs.
-fn declared_lists() -> Vec<(&'static str, Vec<Option<(BtfKind, &'static str)>>)> {
+fn declared_lists() -> Vec<(&'static str, Vec<Slot>)> {
     use BtfKind::*;
     vec![
         (
@@ -97,8 +102,7 @@ fn declared_sets() -> Vec<(&'static str, Vec<(BtfKind, &'static str)>)> {
     ]
 }
 
-/// (name, set flags, [(func, flags)])
-fn declared_set8s() -> Vec<(&'static str, u32, Vec<(&'static str, u32)>)> {
+fn declared_set8s() -> Vec<Set8> {
     vec![
         (
             "TASK_SET8",
@@ -296,7 +300,7 @@ fn fallback_without_debug_info_btf() {
         read_btf_ids(&bin).is_none(),
         "no .BTF_ids without debug-info-btf"
     );
-    let out = run(&mut Command::new(&bin).arg("5"));
+    let out = run(Command::new(&bin).arg("5"));
     let text = String::from_utf8_lossy(&out.stdout);
     for line in [
         "list TRACING_IDS 0 0 0 0 0 0",
