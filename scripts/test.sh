@@ -13,4 +13,6 @@ cargo fmt --all --check
 cargo clippy --workspace --all-targets -- -D warnings
 cargo test --workspace
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
+# The README's main job must work too.
+scripts/main-job.sh
 echo "test.sh: all tests and checks passed"

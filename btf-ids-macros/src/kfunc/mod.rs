@@ -19,13 +19,6 @@ use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
 use syn::ext::IdentExt;
 
-/// The section holding the linker's reason to keep each kfunc: empty, not
-/// loaded (no `a` flag), but retained (`R`, SHF_GNU_RETAIN), with one
-/// `R_*_NONE` relocation per kfunc against its symbol. `--gc-sections` keeps
-/// what a retained section references, so the kfunc survives in executables
-/// and cdylibs that never call it, and under fat LTO.
-const KEEP_SECTION: &str = ".btf_ids.kfunc_keep";
-
 pub fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
     let mut errors: Vec<syn::Error> = Vec::new();
     let given = flags::parse(attr, &mut errors);
@@ -102,9 +95,9 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
             sig,
             block,
         } = &f;
-        let keep = format!(
-            ".pushsection {KEEP_SECTION},\"R\",%progbits\n.reloc ., BFD_RELOC_NONE, {{kfunc}}\n.popsection"
-        );
+        // The function survives executables and cdylibs that never call it,
+        // and fat LTO: a retained section references it (see asm::keep_alive).
+        let keep = crate::asm::keep_alive("{kfunc}");
         quote! {
             #(#attrs)*
             #[unsafe(no_mangle)]
