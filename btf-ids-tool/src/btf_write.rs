@@ -1,10 +1,247 @@
-//! Adding `bpf_kfunc` / `bpf_fastcall` decl tags to the `.BTF` section.
+//! `resolve --kfunc-tags`: the BTF changes that pahole (`decl_tag_kfuncs`,
+//! before 2026) and then resolve_btfids itself (7.3, Aug 2026) make for
+//! kfuncs: a `bpf_kfunc` DECL_TAG (component_idx -1, kflag 0) on every FUNC
+//! listed in a set8 flagged `BTF_SET8_KFUNCS`, and a `bpf_fastcall` DECL_TAG
+//! where the entry has `KF_FASTCALL`. A tag that already exists is not added
+//! again, so running twice changes nothing.
+//!
+//! Scope: the tags go into the object's own `.BTF` section, and only on
+//! FUNCs of that BTF (for split BTF: not on base types, as 7.3's
+//! `btf__find_by_name_kind_own`). A kfunc listed in several sets with
+//! different flags is an error, as in 7.3.
+//!
+//! Writing: the grown BTF (old types, then the new tags; old strings, then
+//! any new tag names) is appended at the end of the file and the `.BTF`
+//! section header is pointed at it. Nothing else in the file moves: the old
+//! bytes stay in place, unreferenced. A `.BTF` section that is part of a
+//! loaded segment (`SHF_ALLOC`) is refused, since moving it would break the
+//! program headers.
 
+use crate::btf::{kind, Btf};
 use crate::cmd::BtfBytes;
+use crate::elf::ElfInfo;
+use crate::flags::{BTF_SET8_KFUNCS, KF_FASTCALL};
+use crate::resolve::Collected;
 use crate::Error;
+use std::collections::{BTreeMap, HashSet};
 
-/// Adds the kfunc decl tags to the ELF image `elf_data`. Returns the new
-/// image (None when nothing was added) and the number of tags added.
-pub fn add_kfunc_tags(_elf_data: &[u8], _btf: &BtfBytes<'_>, _col: &crate::resolve::Collected<'_>) -> Result<(Option<Vec<u8>>, usize), Error> {
-    Err(Error::new("--kfunc-tags is not implemented yet"))
+/// Name of the kfunc decl tag.
+pub const TAG_KFUNC: &str = "bpf_kfunc";
+/// Name of the fastcall decl tag.
+pub const TAG_FASTCALL: &str = "bpf_fastcall";
+
+/// The kfuncs of the `BTF_SET8_KFUNCS` sets in `ids` (the patched
+/// `.BTF_ids` bytes): id -> flags. Errors on inconsistent flags.
+pub fn kfuncs_of(elf: &ElfInfo<'_>, ids: &[u8], col: &Collected<'_>) -> Result<BTreeMap<u32, u32>, Error> {
+    let mut out: BTreeMap<u32, u32> = BTreeMap::new();
+    for s in col.sets.iter().filter(|s| s.set8) {
+        let at = s.addr as usize;
+        let hdr_flags = elf.read_u32(ids, at + 4).unwrap_or(0);
+        if hdr_flags & BTF_SET8_KFUNCS == 0 {
+            continue;
+        }
+        let cnt = (s.size / 8).saturating_sub(1) as usize;
+        for i in 0..cnt {
+            let p = at + 8 + 8 * i;
+            let (Some(id), Some(fl)) = (elf.read_u32(ids, p), elf.read_u32(ids, p + 4)) else {
+                break;
+            };
+            if id == 0 {
+                continue;
+            }
+            if let Some(&old) = out.get(&id) {
+                if old != fl {
+                    return Err(Error::new(format!(
+                        "kfunc with BTF id {id} has inconsistent flags across BTF ID sets: {old:#x} != {fl:#x}"
+                    ))
+                    .symbol(&format!("__BTF_ID__set8__{}", String::from_utf8_lossy(s.name))));
+                }
+            }
+            out.insert(id, fl);
+        }
+    }
+    Ok(out)
+}
+
+/// Builds the grown BTF blob with the missing tags; `None` when every tag
+/// is already there. Returns the blob and the number of tags added.
+pub fn add_tags(btf: &Btf<'_>, kfuncs: &BTreeMap<u32, u32>) -> Result<Option<(Vec<u8>, usize)>, Error> {
+    // Existing decl tags: (target, component, name).
+    let mut have: HashSet<(u32, u32, Vec<u8>)> = HashSet::new();
+    let start = btf.start_id();
+    for id in start..btf.type_count() {
+        if let Some(t) = btf.type_header(id) {
+            if t.kind == kind::DECL_TAG && !t.kflag {
+                let comp = btf.record_u32(id, 12).unwrap_or(0);
+                let name = btf.name_bytes(t.name_off).unwrap_or(b"").to_vec();
+                have.insert((t.size_or_type, comp, name));
+            }
+        }
+    }
+    let mut wanted: Vec<(u32, &str)> = Vec::new();
+    for (&id, &fl) in kfuncs {
+        if id < start || btf.kind_of(id) != Some(kind::FUNC) {
+            continue;
+        }
+        for (tag, on) in [(TAG_KFUNC, true), (TAG_FASTCALL, fl & KF_FASTCALL != 0)] {
+            if on && !have.contains(&(id, u32::MAX, tag.as_bytes().to_vec())) {
+                wanted.push((id, tag));
+            }
+        }
+    }
+    if wanted.is_empty() {
+        return Ok(None);
+    }
+    let be = btf.is_big_endian();
+    let w32 = |v: &mut Vec<u8>, x: u32| v.extend_from_slice(&if be { x.to_be_bytes() } else { x.to_le_bytes() });
+    let old_types = btf.type_section();
+    let old_strs = btf.string_section();
+    let own_str_base = btf.strings_len() - old_strs.len() as u32;
+    let mut new_strs: Vec<u8> = Vec::new();
+    let str_off = |name: &str, new_strs: &mut Vec<u8>| -> u32 {
+        // Reuse an existing string of the own table when there is one.
+        let needle: Vec<u8> = [name.as_bytes(), b"\0"].concat();
+        let mut pos = 0usize;
+        while pos < old_strs.len() {
+            let end = memchr::memchr(0, &old_strs[pos..]).map(|e| pos + e + 1).unwrap_or(old_strs.len());
+            if old_strs[pos..end] == needle[..] {
+                return own_str_base + pos as u32;
+            }
+            pos = end;
+        }
+        if let Some(p) = new_strs.windows(needle.len()).position(|w| w == &needle[..]) {
+            return btf.strings_len() + p as u32;
+        }
+        let off = btf.strings_len() + new_strs.len() as u32;
+        new_strs.extend_from_slice(&needle);
+        off
+    };
+    let mut new_types: Vec<u8> = Vec::with_capacity(wanted.len() * 16);
+    for &(id, tag) in &wanted {
+        let off = str_off(tag, &mut new_strs);
+        w32(&mut new_types, off);
+        w32(&mut new_types, (kind::DECL_TAG as u32) << 24);
+        w32(&mut new_types, id);
+        w32(&mut new_types, u32::MAX);
+    }
+    let hdr_len = btf.header_len();
+    let tlen = old_types.len() + new_types.len();
+    let slen = old_strs.len() + new_strs.len();
+    if (hdr_len + tlen + slen) as u64 > u32::MAX as u64 {
+        return Err(Error::new("BTF too large after adding tags"));
+    }
+    let raw = btf.raw();
+    let mut blob = Vec::with_capacity(hdr_len + tlen + slen);
+    blob.extend_from_slice(&raw[..4]);
+    w32(&mut blob, hdr_len as u32);
+    w32(&mut blob, 0);
+    w32(&mut blob, tlen as u32);
+    w32(&mut blob, tlen as u32);
+    w32(&mut blob, slen as u32);
+    blob.resize(hdr_len, 0);
+    blob.extend_from_slice(old_types);
+    blob.extend_from_slice(&new_types);
+    blob.extend_from_slice(old_strs);
+    blob.extend_from_slice(&new_strs);
+    Ok(Some((blob, wanted.len())))
+}
+
+/// Points the `.BTF` section of `img` at `blob`, appended at the end of the
+/// file (4-byte aligned).
+pub fn replace_btf_section(img: &[u8], blob: &[u8]) -> Result<Vec<u8>, Error> {
+    let elf = ElfInfo::parse(img)?;
+    let Some(sec) = elf.btf else {
+        return Err(Error::new("--kfunc-tags needs a .BTF section in the file"));
+    };
+    let file = object::File::parse(img).map_err(|e| Error::new(format!("malformed ELF: {e}")))?;
+    use object::read::{Object, ObjectSection};
+    let s = file
+        .section_by_index(object::SectionIndex(sec.index))
+        .map_err(|e| Error::new(format!("malformed ELF: {e}")))?;
+    if let object::SectionFlags::Elf { sh_flags } = s.flags() {
+        if sh_flags & object::elf::SHF_ALLOC as u64 != 0 {
+            return Err(Error::new("the .BTF section is allocated (SHF_ALLOC); cannot grow it in place"));
+        }
+    }
+    let rd = |off: usize, n: usize| -> Option<u64> {
+        let b = img.get(off..off + n)?;
+        let mut v = 0u64;
+        for i in 0..n {
+            let byte = if elf.big_endian { b[i] } else { b[n - 1 - i] };
+            v = (v << 8) | byte as u64;
+        }
+        Some(v)
+    };
+    let (shoff, shentsize) = if elf.is_64 {
+        (rd(0x28, 8), rd(0x3a, 2))
+    } else {
+        (rd(0x20, 4), rd(0x2e, 2))
+    };
+    let (Some(shoff), Some(shentsize)) = (shoff, shentsize) else {
+        return Err(Error::new("truncated ELF header").at(0));
+    };
+    let hdr = shoff as usize + sec.index * shentsize as usize;
+    let (off_at, size_at, w) = if elf.is_64 { (hdr + 0x18, hdr + 0x20, 8) } else { (hdr + 0x10, hdr + 0x14, 4) };
+    if size_at + w > img.len() {
+        return Err(Error::new("section header past the end of the file").at(hdr as u64));
+    }
+    let new_off = img.len().div_ceil(4) * 4;
+    if !elf.is_64 && (new_off + blob.len()) as u64 > u32::MAX as u64 {
+        return Err(Error::new("file too large for ELFCLASS32 after growing .BTF"));
+    }
+    let mut out = Vec::with_capacity(new_off + blob.len());
+    out.extend_from_slice(img);
+    out.resize(new_off, 0);
+    out.extend_from_slice(blob);
+    let mut put = |at: usize, v: u64| {
+        let bytes = v.to_be_bytes();
+        let mut field: Vec<u8> = bytes[8 - w..].to_vec();
+        if !elf.big_endian {
+            field.reverse();
+        }
+        out[at..at + w].copy_from_slice(&field);
+    };
+    put(off_at, new_off as u64);
+    put(size_at, blob.len() as u64);
+    Ok(out)
+}
+
+/// Adds the kfunc decl tags to the ELF image `img` (whose `.BTF_ids` is
+/// already patched). Returns the new image (None when nothing was added) and
+/// the number of tags added.
+pub fn add_kfunc_tags(img: &[u8], bytes: &BtfBytes<'_>, col: &Collected<'_>) -> Result<(Option<Vec<u8>>, usize), Error> {
+    let elf = ElfInfo::parse(img)?;
+    let Some(ids_sec) = elf.btf_ids else {
+        return Ok((None, 0));
+    };
+    let Some(btf_sec) = elf.btf else {
+        return Err(Error::new("--kfunc-tags needs a .BTF section in the file"));
+    };
+    let kfuncs = kfuncs_of(&elf, elf.section_bytes(ids_sec), col)?;
+    if kfuncs.is_empty() {
+        return Ok((None, 0));
+    }
+    let own = elf.section_bytes(btf_sec);
+    // The own .BTF, split over the base when one was given.
+    let first = bytes.parse_first()?;
+    let result = if bytes.has_base() {
+        let btf = Btf::parse_split(own, Some(&first))?;
+        add_tags(&btf, &kfuncs)?
+    } else if bytes.main_bytes() == own {
+        add_tags(&first, &kfuncs)?
+    } else {
+        // Ids came from another BTF (--btf): tag the own BTF only where the
+        // same id is a FUNC of the same name there too.
+        let btf = Btf::parse(own)?;
+        let same: BTreeMap<u32, u32> = kfuncs
+            .iter()
+            .filter(|(&id, _)| btf.type_name(id).is_some() && btf.type_name(id) == first.type_name(id))
+            .map(|(&a, &b)| (a, b))
+            .collect();
+        add_tags(&btf, &same)?
+    };
+    match result {
+        None => Ok((None, 0)),
+        Some((blob, n)) => Ok((Some(replace_btf_section(img, &blob)?), n)),
+    }
 }

@@ -101,6 +101,11 @@ impl<'d> BtfBytes<'d> {
         &self.main_name
     }
 
+    /// Whether a base was given.
+    pub fn has_base(&self) -> bool {
+        self.base.is_some()
+    }
+
     /// The main BTF bytes (split BTF when there is a base).
     pub fn main_bytes(&self) -> &[u8] {
         &self.main
