@@ -145,7 +145,10 @@ impl<'a> Btf<'a> {
     /// Parses BTF, split over `base` when given.
     pub fn parse_split(data: &'a [u8], base: Option<&'a Btf<'a>>) -> Result<Self, BtfError> {
         if data.len() < 8 {
-            return err(0, format!("too short for a BTF header ({} bytes)", data.len()));
+            return err(
+                0,
+                format!("too short for a BTF header ({} bytes)", data.len()),
+            );
         }
         let big_endian = match [data[0], data[1]] {
             [0x9f, 0xeb] => false,
@@ -168,7 +171,13 @@ impl<'a> Btf<'a> {
             return err(4, format!("header length {hdr_len} below {HEADER_LEN}"));
         }
         if hdr_len > data.len() {
-            return err(4, format!("header length {hdr_len} past the end ({} bytes)", data.len()));
+            return err(
+                4,
+                format!(
+                    "header length {hdr_len} past the end ({} bytes)",
+                    data.len()
+                ),
+            );
         }
         // A longer header (a newer version) is accepted only when the extra
         // bytes are zero, as libbpf does.
@@ -180,19 +189,25 @@ impl<'a> Btf<'a> {
         let str_off = rd(16) as usize;
         let str_len = rd(20) as usize;
         let body = data.len() - hdr_len;
-        let end_of = |off: usize, len: usize, field: usize, what: &str| -> Result<usize, BtfError> {
-            match off.checked_add(len) {
-                Some(e) if e <= body => Ok(e),
-                _ => err(
-                    field,
-                    format!("{what} section {off:#x}+{len:#x} past the end of the data ({body:#x})"),
-                ),
-            }
-        };
+        let end_of =
+            |off: usize, len: usize, field: usize, what: &str| -> Result<usize, BtfError> {
+                match off.checked_add(len) {
+                    Some(e) if e <= body => Ok(e),
+                    _ => err(
+                        field,
+                        format!(
+                            "{what} section {off:#x}+{len:#x} past the end of the data ({body:#x})"
+                        ),
+                    ),
+                }
+            };
         let type_end = end_of(type_off, type_len, 8, "type")?;
         let str_end = end_of(str_off, str_len, 16, "string")?;
         if type_off % 4 != 0 {
-            return err(8, format!("type section offset {type_off:#x} is not 4-byte aligned"));
+            return err(
+                8,
+                format!("type section offset {type_off:#x} is not 4-byte aligned"),
+            );
         }
         if type_off < str_end && str_off < type_end && type_len != 0 && str_len != 0 {
             return err(16, "type and string sections overlap");
@@ -210,7 +225,10 @@ impl<'a> Btf<'a> {
                 return err(strs_start, "string section must start with an empty string");
             }
             if strs.last() != Some(&0) {
-                return err(strs_start + strs.len(), "string section is not NUL-terminated");
+                return err(
+                    strs_start + strs.len(),
+                    "string section is not NUL-terminated",
+                );
             }
         }
         if (start_str_off as u64) + (strs.len() as u64) > u32::MAX as u64 {
@@ -278,10 +296,19 @@ impl<'a> Btf<'a> {
             };
             let len = TYPE_LEN + extra;
             if types.len() - off < len {
-                return err(abs, format!("type id {id} record ({len} bytes) runs past the type section"));
+                return err(
+                    abs,
+                    format!("type id {id} record ({len} bytes) runs past the type section"),
+                );
             }
             if !self.name_off_valid(t.name_off) {
-                return err(abs, format!("type id {id}: name offset {:#x} past the string section", t.name_off));
+                return err(
+                    abs,
+                    format!(
+                        "type id {id}: name offset {:#x} past the string section",
+                        t.name_off
+                    ),
+                );
             }
             if id >= u32::MAX as u64 {
                 return err(abs, "type count overflows 32 bits");
@@ -292,7 +319,12 @@ impl<'a> Btf<'a> {
                 }
             };
             match t.kind {
-                kind::PTR | kind::TYPEDEF | kind::VOLATILE | kind::CONST | kind::RESTRICT | kind::TYPE_TAG => {
+                kind::PTR
+                | kind::TYPEDEF
+                | kind::VOLATILE
+                | kind::CONST
+                | kind::RESTRICT
+                | kind::TYPE_TAG => {
                     see(t.size_or_type, abs + 8);
                     if t.size_or_type as u64 >= start_id {
                         deferred.push(offsets.len() as u32);
@@ -336,7 +368,12 @@ impl<'a> Btf<'a> {
         if max_ref.0 as u64 >= total {
             return err(
                 max_ref.1,
-                format!("type id {} refers to type id {}, past the last id {}", max_ref.2, max_ref.0, total - 1),
+                format!(
+                    "type id {} refers to type id {}, past the last id {}",
+                    max_ref.2,
+                    max_ref.0,
+                    total - 1
+                ),
             );
         }
         self.offsets = offsets;
@@ -357,7 +394,10 @@ impl<'a> Btf<'a> {
                 if self.kind_of(t.size_or_type) != Some(kind::FUNC_PROTO) {
                     return err(
                         self.types_start + off + 8,
-                        format!("func type id {} does not point to a func_proto", self.start_id as usize + start),
+                        format!(
+                            "func type id {} does not point to a func_proto",
+                            self.start_id as usize + start
+                        ),
                     );
                 }
                 continue;
@@ -385,9 +425,12 @@ impl<'a> Btf<'a> {
                 let off = self.offsets[cur] as usize;
                 let t = self.header_at(off);
                 let next = match t.kind {
-                    kind::PTR | kind::TYPEDEF | kind::VOLATILE | kind::CONST | kind::RESTRICT | kind::TYPE_TAG => {
-                        t.size_or_type
-                    }
+                    kind::PTR
+                    | kind::TYPEDEF
+                    | kind::VOLATILE
+                    | kind::CONST
+                    | kind::RESTRICT
+                    | kind::TYPE_TAG => t.size_or_type,
                     kind::ARRAY => self.u32_at(self.types, off + TYPE_LEN).unwrap_or(0),
                     _ => 0,
                 };
@@ -499,7 +542,8 @@ impl<'a> Btf<'a> {
         if off < self.start_str_off {
             return self.base.is_some_and(|b| b.name_off_valid(off));
         }
-        ((off - self.start_str_off) as usize) < self.strs.len() || (off == 0 && self.strs.is_empty())
+        ((off - self.start_str_off) as usize) < self.strs.len()
+            || (off == 0 && self.strs.is_empty())
     }
 
     /// The bytes of the string at `off` (without the NUL), looking into the
@@ -569,7 +613,11 @@ impl<'a> Btf<'a> {
                 Some(t)
                     if matches!(
                         t.kind,
-                        kind::TYPEDEF | kind::VOLATILE | kind::CONST | kind::RESTRICT | kind::TYPE_TAG
+                        kind::TYPEDEF
+                            | kind::VOLATILE
+                            | kind::CONST
+                            | kind::RESTRICT
+                            | kind::TYPE_TAG
                     ) =>
                 {
                     id = t.size_or_type
@@ -609,10 +657,19 @@ mod tests {
     fn parses_small() {
         // 1: int "int"; 2: typedef "t" -> 1; 3: func_proto; 4: func "f" -> 3
         let t = [
-            1, info(kind::INT, 0), 4, 32,
-            5, info(kind::TYPEDEF, 0), 1,
-            0, info(kind::FUNC_PROTO, 0), 1,
-            7, info(kind::FUNC, 0), 3,
+            1,
+            info(kind::INT, 0),
+            4,
+            32,
+            5,
+            info(kind::TYPEDEF, 0),
+            1,
+            0,
+            info(kind::FUNC_PROTO, 0),
+            1,
+            7,
+            info(kind::FUNC, 0),
+            3,
         ];
         let data = blob(&t, b"\0int\0t\0f\0");
         let btf = Btf::parse(&data).unwrap();

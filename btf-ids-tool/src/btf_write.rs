@@ -32,7 +32,11 @@ pub const TAG_FASTCALL: &str = "bpf_fastcall";
 
 /// The kfuncs of the `BTF_SET8_KFUNCS` sets in `ids` (the patched
 /// `.BTF_ids` bytes): id -> flags. Errors on inconsistent flags.
-pub fn kfuncs_of(elf: &ElfInfo<'_>, ids: &[u8], col: &Collected<'_>) -> Result<BTreeMap<u32, u32>, Error> {
+pub fn kfuncs_of(
+    elf: &ElfInfo<'_>,
+    ids: &[u8],
+    col: &Collected<'_>,
+) -> Result<BTreeMap<u32, u32>, Error> {
     let mut out: BTreeMap<u32, u32> = BTreeMap::new();
     for s in col.sets.iter().filter(|s| s.set8) {
         let at = s.addr as usize;
@@ -65,7 +69,10 @@ pub fn kfuncs_of(elf: &ElfInfo<'_>, ids: &[u8], col: &Collected<'_>) -> Result<B
 
 /// Builds the grown BTF blob with the missing tags; `None` when every tag
 /// is already there. Returns the blob and the number of tags added.
-pub fn add_tags(btf: &Btf<'_>, kfuncs: &BTreeMap<u32, u32>) -> Result<Option<(Vec<u8>, usize)>, Error> {
+pub fn add_tags(
+    btf: &Btf<'_>,
+    kfuncs: &BTreeMap<u32, u32>,
+) -> Result<Option<(Vec<u8>, usize)>, Error> {
     // Existing decl tags: (target, component, name).
     let mut have: HashSet<(u32, u32, Vec<u8>)> = HashSet::new();
     let start = btf.start_id();
@@ -93,7 +100,9 @@ pub fn add_tags(btf: &Btf<'_>, kfuncs: &BTreeMap<u32, u32>) -> Result<Option<(Ve
         return Ok(None);
     }
     let be = btf.is_big_endian();
-    let w32 = |v: &mut Vec<u8>, x: u32| v.extend_from_slice(&if be { x.to_be_bytes() } else { x.to_le_bytes() });
+    let w32 = |v: &mut Vec<u8>, x: u32| {
+        v.extend_from_slice(&if be { x.to_be_bytes() } else { x.to_le_bytes() })
+    };
     let old_types = btf.type_section();
     let old_strs = btf.string_section();
     let own_str_base = btf.strings_len() - old_strs.len() as u32;
@@ -103,13 +112,18 @@ pub fn add_tags(btf: &Btf<'_>, kfuncs: &BTreeMap<u32, u32>) -> Result<Option<(Ve
         let needle: Vec<u8> = [name.as_bytes(), b"\0"].concat();
         let mut pos = 0usize;
         while pos < old_strs.len() {
-            let end = memchr::memchr(0, &old_strs[pos..]).map(|e| pos + e + 1).unwrap_or(old_strs.len());
+            let end = memchr::memchr(0, &old_strs[pos..])
+                .map(|e| pos + e + 1)
+                .unwrap_or(old_strs.len());
             if old_strs[pos..end] == needle[..] {
                 return own_str_base + pos as u32;
             }
             pos = end;
         }
-        if let Some(p) = new_strs.windows(needle.len()).position(|w| w == &needle[..]) {
+        if let Some(p) = new_strs
+            .windows(needle.len())
+            .position(|w| w == &needle[..])
+        {
             return btf.strings_len() + p as u32;
         }
         let off = btf.strings_len() + new_strs.len() as u32;
@@ -160,7 +174,9 @@ pub fn replace_btf_section(img: &[u8], blob: &[u8]) -> Result<Vec<u8>, Error> {
         .map_err(|e| Error::new(format!("malformed ELF: {e}")))?;
     if let object::SectionFlags::Elf { sh_flags } = s.flags() {
         if sh_flags & object::elf::SHF_ALLOC as u64 != 0 {
-            return Err(Error::new("the .BTF section is allocated (SHF_ALLOC); cannot grow it in place"));
+            return Err(Error::new(
+                "the .BTF section is allocated (SHF_ALLOC); cannot grow it in place",
+            ));
         }
     }
     let rd = |off: usize, n: usize| -> Option<u64> {
@@ -181,13 +197,19 @@ pub fn replace_btf_section(img: &[u8], blob: &[u8]) -> Result<Vec<u8>, Error> {
         return Err(Error::new("truncated ELF header").at(0));
     };
     let hdr = shoff as usize + sec.index * shentsize as usize;
-    let (off_at, size_at, w) = if elf.is_64 { (hdr + 0x18, hdr + 0x20, 8) } else { (hdr + 0x10, hdr + 0x14, 4) };
+    let (off_at, size_at, w) = if elf.is_64 {
+        (hdr + 0x18, hdr + 0x20, 8)
+    } else {
+        (hdr + 0x10, hdr + 0x14, 4)
+    };
     if size_at + w > img.len() {
         return Err(Error::new("section header past the end of the file").at(hdr as u64));
     }
     let new_off = img.len().div_ceil(4) * 4;
     if !elf.is_64 && (new_off + blob.len()) as u64 > u32::MAX as u64 {
-        return Err(Error::new("file too large for ELFCLASS32 after growing .BTF"));
+        return Err(Error::new(
+            "file too large for ELFCLASS32 after growing .BTF",
+        ));
     }
     let mut out = Vec::with_capacity(new_off + blob.len());
     out.extend_from_slice(img);
@@ -209,7 +231,11 @@ pub fn replace_btf_section(img: &[u8], blob: &[u8]) -> Result<Vec<u8>, Error> {
 /// Adds the kfunc decl tags to the ELF image `img` (whose `.BTF_ids` is
 /// already patched). Returns the new image (None when nothing was added) and
 /// the number of tags added.
-pub fn add_kfunc_tags(img: &[u8], bytes: &BtfBytes<'_>, col: &Collected<'_>) -> Result<(Option<Vec<u8>>, usize), Error> {
+pub fn add_kfunc_tags(
+    img: &[u8],
+    bytes: &BtfBytes<'_>,
+    col: &Collected<'_>,
+) -> Result<(Option<Vec<u8>>, usize), Error> {
     let elf = ElfInfo::parse(img)?;
     let Some(ids_sec) = elf.btf_ids else {
         return Ok((None, 0));
@@ -235,7 +261,9 @@ pub fn add_kfunc_tags(img: &[u8], bytes: &BtfBytes<'_>, col: &Collected<'_>) -> 
         let btf = Btf::parse(own)?;
         let same: BTreeMap<u32, u32> = kfuncs
             .iter()
-            .filter(|(&id, _)| btf.type_name(id).is_some() && btf.type_name(id) == first.type_name(id))
+            .filter(|(&id, _)| {
+                btf.type_name(id).is_some() && btf.type_name(id) == first.type_name(id)
+            })
             .map(|(&a, &b)| (a, b))
             .collect();
         add_tags(&btf, &same)?

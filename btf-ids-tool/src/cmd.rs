@@ -14,7 +14,8 @@ use std::path::{Path, PathBuf};
 
 /// Reads a file whole.
 pub fn read_file(path: &Path) -> Result<Vec<u8>, Error> {
-    std::fs::read(path).map_err(|e| Error::new(format!("cannot read: {e}")).file(&path.display().to_string()))
+    std::fs::read(path)
+        .map_err(|e| Error::new(format!("cannot read: {e}")).file(&path.display().to_string()))
 }
 
 /// Raw BTF bytes from a file: an ELF's `.BTF` section, or the file itself
@@ -22,12 +23,16 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>, Error> {
 /// `btf__parse`.
 pub fn btf_bytes_of(path: &Path) -> Result<Contents, Error> {
     let p = path.display().to_string();
-    let data = crate::map::load(path).map_err(|e| Error::new(format!("cannot read: {e}")).file(&p))?;
+    let data =
+        crate::map::load(path).map_err(|e| Error::new(format!("cannot read: {e}")).file(&p))?;
     if data.starts_with(b"\x7fELF") {
         let elf = ElfInfo::parse(&data).map_err(|e| e.file(&p))?;
         match elf.btf {
             Some(s) => Ok(Contents::Owned(elf.section_bytes(s).to_vec())),
-            None => Err(Error::new(format!("FAILED: load BTF from {p}: No data available (no .BTF section)")).file(&p)),
+            None => Err(Error::new(format!(
+                "FAILED: load BTF from {p}: No data available (no .BTF section)"
+            ))
+            .file(&p)),
         }
     } else {
         Ok(data)
@@ -74,7 +79,12 @@ impl<'d> BtfBytes<'d> {
         let base = match &src.base {
             Some(b) => Some((
                 btf_bytes_of(b).map_err(|e| {
-                    Error::new(format!("FAILED: load base BTF from {}: {}", b.display(), e.msg)).file(&b.display().to_string())
+                    Error::new(format!(
+                        "FAILED: load base BTF from {}: {}",
+                        b.display(),
+                        e.msg
+                    ))
+                    .file(&b.display().to_string())
                 })?,
                 b.display().to_string(),
             )),
@@ -83,7 +93,10 @@ impl<'d> BtfBytes<'d> {
         let (main, main_name) = match &src.btf {
             Some(p) => (BtfData::File(btf_bytes_of(p)?), p.display().to_string()),
             None => match elf.btf {
-                Some(s) => (BtfData::Borrowed(elf.section_bytes(s)), file.display().to_string()),
+                Some(s) => (
+                    BtfData::Borrowed(elf.section_bytes(s)),
+                    file.display().to_string(),
+                ),
                 None => {
                     let f = file.display().to_string();
                     return Err(Error::new(format!(
@@ -93,7 +106,11 @@ impl<'d> BtfBytes<'d> {
                 }
             },
         };
-        Ok(BtfBytes { main, main_name, base })
+        Ok(BtfBytes {
+            main,
+            main_name,
+            base,
+        })
     }
 
     /// Name of the BTF source.
@@ -115,15 +132,19 @@ impl<'d> BtfBytes<'d> {
     /// there is one, else the main BTF. Meant to run on its own thread.
     pub fn parse_first(&self) -> Result<Btf<'_>, Error> {
         match &self.base {
-            Some((data, name)) => {
-                Btf::parse(data).map_err(|e| Error::new(format!("FAILED: load base BTF from {name}: {e}")).file(name))
-            }
+            Some((data, name)) => Btf::parse(data).map_err(|e| {
+                Error::new(format!("FAILED: load base BTF from {name}: {e}")).file(name)
+            }),
             None => Btf::parse(&self.main).map_err(|e| self.main_err(e)),
         }
     }
 
     /// Finishes what [`BtfBytes::parse_first`] started and runs `f`.
-    pub fn finish<R>(&self, first: Btf<'_>, f: impl FnOnce(&Btf<'_>) -> Result<R, Error>) -> Result<R, Error> {
+    pub fn finish<R>(
+        &self,
+        first: Btf<'_>,
+        f: impl FnOnce(&Btf<'_>) -> Result<R, Error>,
+    ) -> Result<R, Error> {
         if self.base.is_some() {
             let btf = Btf::parse_split(&self.main, Some(&first)).map_err(|e| self.main_err(e))?;
             f(&btf)
@@ -138,7 +159,10 @@ impl<'d> BtfBytes<'d> {
 }
 
 /// Parses `b` (base first) and runs `f` on the result.
-pub fn with_btf<R>(b: &BtfBytes<'_>, f: impl FnOnce(&Btf<'_>) -> Result<R, Error>) -> Result<R, Error> {
+pub fn with_btf<R>(
+    b: &BtfBytes<'_>,
+    f: impl FnOnce(&Btf<'_>) -> Result<R, Error>,
+) -> Result<R, Error> {
     let first = b.parse_first()?;
     b.finish(first, f)
 }
@@ -260,7 +284,8 @@ pub struct InspectReport {
 fn verdict(btf: &Btf<'_>, k: IdKind, name: &str, value: u32) -> BtfVerdict {
     match btf.type_header(value) {
         Some(t) => {
-            let tname = String::from_utf8_lossy(btf.name_bytes(t.name_off).unwrap_or(b"")).into_owned();
+            let tname =
+                String::from_utf8_lossy(btf.name_bytes(t.name_off).unwrap_or(b"")).into_owned();
             BtfVerdict {
                 ok: t.kind == k.btf_kind() && tname == name,
                 kind: kind_name(t.kind).to_string(),
@@ -290,15 +315,21 @@ fn assign_by_btf(btf: &Btf<'_>, entries: &[crate::layout::Entry]) -> Vec<crate::
         if e.value == 0 {
             continue;
         }
-        let Some(t) = btf.type_header(e.value) else { continue };
-        let Some(k) = IdKind::from_btf_kind(t.kind) else { continue };
+        let Some(t) = btf.type_header(e.value) else {
+            continue;
+        };
+        let Some(k) = IdKind::from_btf_kind(t.kind) else {
+            continue;
+        };
         let n = btf.name_bytes(t.name_off).unwrap_or(b"");
         let ek: EntryKind = k.into();
-        if let Some(slot) = pool
-            .iter_mut()
-            .find(|p| p.as_ref().is_some_and(|(pk, pn, _)| *pk == ek && pn.as_bytes() == n))
-        {
-            let (pk, pn, ps) = slot.take().unwrap_or((EntryKind::Unused, String::new(), None));
+        if let Some(slot) = pool.iter_mut().find(|p| {
+            p.as_ref()
+                .is_some_and(|(pk, pn, _)| *pk == ek && pn.as_bytes() == n)
+        }) {
+            let (pk, pn, ps) = slot
+                .take()
+                .unwrap_or((EntryKind::Unused, String::new(), None));
             out[i].kind = pk;
             out[i].name = pn;
             out[i].symbol = ps;
@@ -318,7 +349,13 @@ fn assign_by_btf(btf: &Btf<'_>, entries: &[crate::layout::Entry]) -> Vec<crate::
     out
 }
 
-fn report_of(file: &Path, elf: &ElfInfo<'_>, lay: &Layout, btf: Option<&Btf<'_>>, btf_name: Option<String>) -> InspectReport {
+fn report_of(
+    file: &Path,
+    elf: &ElfInfo<'_>,
+    lay: &Layout,
+    btf: Option<&Btf<'_>>,
+    btf_name: Option<String>,
+) -> InspectReport {
     let mut summary = Summary::default();
     let mut groups = Vec::new();
     for g in &lay.groups {
@@ -414,7 +451,9 @@ pub fn inspect_data(file: &Path, data: &[u8], src: &BtfSource) -> Result<Inspect
     if src.btf.is_some() {
         let b = BtfBytes::load(src, file, &elf)?;
         let name = b.name().to_string();
-        with_btf(&b, |btf| Ok(report_of(file, &elf, &lay, Some(btf), Some(name))))
+        with_btf(&b, |btf| {
+            Ok(report_of(file, &elf, &lay, Some(btf), Some(name)))
+        })
     } else {
         Ok(report_of(file, &elf, &lay, None, None))
     }
@@ -430,7 +469,14 @@ pub fn inspect_text(r: &InspectReport) -> String {
         r.file, r.class, r.endian, r.section_offset, r.section_address, r.section_size
     );
     for g in &r.groups {
-        let _ = write!(s, "{:<6} {} @{:#x} size {}", format!("{:?}", g.kind).to_lowercase(), g.name, g.offset, g.size);
+        let _ = write!(
+            s,
+            "{:<6} {} @{:#x} size {}",
+            format!("{:?}", g.kind).to_lowercase(),
+            g.name,
+            g.offset,
+            g.size
+        );
         if let (Some(c), Some(e)) = (g.count, g.expected_count) {
             let _ = write!(s, " count {c} (size implies {e})");
         }
@@ -445,7 +491,11 @@ pub fn inspect_text(r: &InspectReport) -> String {
         s.push('\n');
         for e in &g.entries {
             let kind = format!("{:?}", e.kind).to_lowercase();
-            let _ = write!(s, "  @{:#06x} {:<8} {:<40} {:>8}", e.offset, kind, e.name, e.value);
+            let _ = write!(
+                s,
+                "  @{:#06x} {:<8} {:<40} {:>8}",
+                e.offset, kind, e.name, e.value
+            );
             if let Some(fl) = e.flags {
                 let _ = write!(s, " flags {fl:#x} [{}]", e.flag_names.join("|"));
             }
@@ -472,7 +522,11 @@ pub fn inspect_text(r: &InspectReport) -> String {
         m.ids,
         m.unresolved,
         m.unused,
-        if r.btf.is_some() { format!(", {} wrong for the BTF", m.btf_mismatches) } else { String::new() }
+        if r.btf.is_some() {
+            format!(", {} wrong for the BTF", m.btf_mismatches)
+        } else {
+            String::new()
+        }
     );
     s
 }
@@ -576,7 +630,8 @@ pub fn resolve(file: &Path, opts: &ResolveOptions) -> Result<ResolveReport, Erro
             return Err(Error::new("Cannot find .BTF_ids or symbols sections (--strict)").file(&f));
         }
         if opts.verbose >= 1 {
-            rep.debug.push("Cannot find .BTF_ids or symbols sections, nothing to do".into());
+            rep.debug
+                .push("Cannot find .BTF_ids or symbols sections, nothing to do".into());
         }
         rep.nothing_to_do = true;
         if let Some(o) = &opts.output {
@@ -586,7 +641,9 @@ pub fn resolve(file: &Path, opts: &ResolveOptions) -> Result<ResolveReport, Erro
     };
     if opts.strict {
         if let Some(s) = elf.stray.first() {
-            return Err(Error::new("__BTF_ID__ symbol outside .BTF_ids").symbol(&s.name).file(&f));
+            return Err(Error::new("__BTF_ID__ symbol outside .BTF_ids")
+                .symbol(&s.name)
+                .file(&f));
         }
     }
     // Parse the BTF on a second thread while the symbols are collected.
@@ -596,7 +653,9 @@ pub fn resolve(file: &Path, opts: &ResolveOptions) -> Result<ResolveReport, Erro
         Ok(bytes) => std::thread::scope(|s| {
             let h = s.spawn(|| bytes.parse_first());
             let col = Collected::collect(&elf, sec).map_err(|e| e.file(&f));
-            let first = h.join().unwrap_or_else(|_| Err(Error::new("BTF parser thread failed")));
+            let first = h
+                .join()
+                .unwrap_or_else(|_| Err(Error::new("BTF parser thread failed")));
             (col, Some(first))
         }),
         Err(_) => (Collected::collect(&elf, sec).map_err(|e| e.file(&f)), None),
@@ -607,12 +666,16 @@ pub fn resolve(file: &Path, opts: &ResolveOptions) -> Result<ResolveReport, Erro
     if opts.verbose >= 1 {
         for k in IdKind::ALL {
             for e in &col.names[k.index()] {
-                rep.debug.push(format!("adding symbol {}", String::from_utf8_lossy(e.name)));
+                rep.debug
+                    .push(format!("adding symbol {}", String::from_utf8_lossy(e.name)));
             }
         }
     }
     rep.btf = Some(bytes.name().to_string());
-    let mut warn = bytes.finish(first, |btf| col.resolve(btf, true).map_err(|e| Error::from(e).file(bytes.name())))?;
+    let mut warn = bytes.finish(first, |btf| {
+        col.resolve(btf, true)
+            .map_err(|e| Error::from(e).file(bytes.name()))
+    })?;
     let mut ids = elf.section_bytes(sec).to_vec();
     let mut unres = col.patch(&elf, &mut ids).map_err(|e| e.file(&f))?;
     warn.append(&mut unres);
@@ -668,7 +731,11 @@ pub fn resolve(file: &Path, opts: &ResolveOptions) -> Result<ResolveReport, Erro
             .iter()
             .map(|u| format!("unresolved {} {}", u.kind.word(), u.name))
             .collect();
-        what.extend(rep.ambiguous.iter().map(|a| format!("ambiguous {} {} {:?}", a.kind.word(), a.name, a.ids)));
+        what.extend(
+            rep.ambiguous
+                .iter()
+                .map(|a| format!("ambiguous {} {} {:?}", a.kind.word(), a.name, a.ids)),
+        );
         return Err(Error::new(format!("--strict: {}", what.join(", "))).file(&f));
     }
     let start = sec.file_offset as usize;
@@ -678,7 +745,8 @@ pub fn resolve(file: &Path, opts: &ResolveOptions) -> Result<ResolveReport, Erro
     if opts.kfunc_tags {
         let mut img = data.clone();
         img[start..end].copy_from_slice(&ids);
-        let (new, added) = crate::btf_write::add_kfunc_tags(&img, &bytes, &col).map_err(|e| e.file(&f))?;
+        let (new, added) =
+            crate::btf_write::add_kfunc_tags(&img, bytes, &col).map_err(|e| e.file(&f))?;
         rep.tags_added = added;
         if let Some(n) = new {
             tagged = Some(n);
@@ -688,7 +756,9 @@ pub fn resolve(file: &Path, opts: &ResolveOptions) -> Result<ResolveReport, Erro
     if opts.output.is_some() || rep.changed {
         match &tagged {
             Some(img) => crate::write::write_atomic(&out_path, &[img], file)?,
-            None => crate::write::write_atomic(&out_path, &[&data[..start], &ids, &data[end..]], file)?,
+            None => {
+                crate::write::write_atomic(&out_path, &[&data[..start], &ids, &data[end..]], file)?
+            }
         }
     }
     if opts.verbose >= 1 {
@@ -724,7 +794,12 @@ pub fn check(file: &Path, src: &BtfSource) -> Result<CheckReport, Error> {
     let (rep, btf_name) = if have_btf {
         let b = BtfBytes::load(src, file, &elf)?;
         let name = b.name().to_string();
-        (with_btf(&b, |btf| Ok(report_of(file, &elf, &lay, Some(btf), Some(name.clone()))))?, Some(name))
+        (
+            with_btf(&b, |btf| {
+                Ok(report_of(file, &elf, &lay, Some(btf), Some(name.clone())))
+            })?,
+            Some(name),
+        )
     } else {
         (report_of(file, &elf, &lay, None, None), None)
     };
@@ -732,11 +807,21 @@ pub fn check(file: &Path, src: &BtfSource) -> Result<CheckReport, Error> {
     for g in &rep.groups {
         if let (Some(c), Some(e)) = (g.count, g.expected_count) {
             if c as u64 != e {
-                failures.push(format!("{} {}: count {} but its symbol size implies {}", kind_str(g.kind), g.name, c, e));
+                failures.push(format!(
+                    "{} {}: count {} but its symbol size implies {}",
+                    kind_str(g.kind),
+                    g.name,
+                    c,
+                    e
+                ));
             }
         }
         if matches!(g.kind, GroupKind::Set | GroupKind::Set8) {
-            if let Some(w) = g.entries.windows(2).find(|w| (w[0].value as i32) > (w[1].value as i32)) {
+            if let Some(w) = g
+                .entries
+                .windows(2)
+                .find(|w| (w[0].value as i32) > (w[1].value as i32))
+            {
                 failures.push(format!(
                     "{} {}: not sorted ({} at {:#x} before {} at {:#x})",
                     kind_str(g.kind),
@@ -754,7 +839,14 @@ pub fn check(file: &Path, src: &BtfSource) -> Result<CheckReport, Error> {
             }
             let kw = format!("{:?}", e.kind).to_lowercase();
             if e.value == 0 {
-                failures.push(format!("{} {}: {} {} at {:#x} is 0 (unresolved)", kind_str(g.kind), g.name, kw, e.name, e.offset));
+                failures.push(format!(
+                    "{} {}: {} {} at {:#x} is 0 (unresolved)",
+                    kind_str(g.kind),
+                    g.name,
+                    kw,
+                    e.name,
+                    e.offset
+                ));
             } else if let Some(v) = &e.btf {
                 if !v.ok {
                     failures.push(format!(

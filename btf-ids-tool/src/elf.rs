@@ -161,7 +161,8 @@ impl<'a> ElfInfo<'a> {
                     _ => false,
                 };
                 if !in_ids {
-                    if name.starts_with(BTF_ID_PREFIX) && sym.section() != SymbolSection::Undefined {
+                    if name.starts_with(BTF_ID_PREFIX) && sym.section() != SymbolSection::Undefined
+                    {
                         stray.push(StraySym {
                             index: sym.index().0,
                             name: String::from_utf8_lossy(name).into_owned(),
@@ -170,7 +171,9 @@ impl<'a> ElfInfo<'a> {
                     continue;
                 }
                 let hidden = match sym.flags() {
-                    object::SymbolFlags::Elf { st_other, .. } => st_other & 3 == object::elf::STV_HIDDEN,
+                    object::SymbolFlags::Elf { st_other, .. } => {
+                        st_other & 3 == object::elf::STV_HIDDEN
+                    }
                     _ => false,
                 };
                 symbols.push(Sym {

@@ -61,7 +61,10 @@ pub fn set_flag_names(v: u32) -> Vec<String> {
 mod tests {
     #[test]
     fn names() {
-        assert_eq!(super::kf_names(0x1005), ["KF_ACQUIRE", "KF_RET_NULL", "KF_FASTCALL"]);
+        assert_eq!(
+            super::kf_names(0x1005),
+            ["KF_ACQUIRE", "KF_RET_NULL", "KF_FASTCALL"]
+        );
         assert_eq!(super::kf_names(1 << 20), ["0x100000"]);
         assert_eq!(super::set_flag_names(1), ["BTF_SET8_KFUNCS"]);
     }

@@ -157,11 +157,17 @@ mod tests {
         );
         assert_eq!(
             parse_symbol(b"__BTF_ID__set8__my_set").unwrap(),
-            Some(Parsed::Set { set8: true, name: b"my_set" })
+            Some(Parsed::Set {
+                set8: true,
+                name: b"my_set"
+            })
         );
         assert_eq!(
             parse_symbol(b"__BTF_ID__set__s").unwrap(),
-            Some(Parsed::Set { set8: false, name: b"s" })
+            Some(Parsed::Set {
+                set8: false,
+                name: b"s"
+            })
         );
         assert_eq!(parse_symbol(b"list_label").unwrap(), None);
         assert!(matches!(
@@ -172,9 +178,18 @@ mod tests {
             parse_symbol(b"__BTF_ID__func__x_1"),
             Err(ParseError::BadSymbolName(_))
         ));
-        assert!(matches!(parse_symbol(b"__BTF_ID__func__"), Err(ParseError::BadSymbolName(_))));
-        assert!(matches!(parse_symbol(b"__BTF_ID__func__x"), Err(ParseError::BadSymbolName(_))));
-        assert!(matches!(parse_symbol(b"__BTF_ID__set__"), Err(ParseError::BadSetName(_))));
+        assert!(matches!(
+            parse_symbol(b"__BTF_ID__func__"),
+            Err(ParseError::BadSymbolName(_))
+        ));
+        assert!(matches!(
+            parse_symbol(b"__BTF_ID__func__x"),
+            Err(ParseError::BadSymbolName(_))
+        ));
+        assert!(matches!(
+            parse_symbol(b"__BTF_ID__set__"),
+            Err(ParseError::BadSetName(_))
+        ));
         // Prefix match only, like strncmp: "structx" is a struct.
         assert_eq!(
             parse_symbol(b"__BTF_ID__structx_foo__1").unwrap(),

@@ -139,7 +139,11 @@ pub fn layout(elf: &ElfInfo<'_>) -> Result<Layout, Error> {
         return Err(Error::new("no symbol table (SHT_SYMTAB)"));
     }
     if let Some(s) = elf.stray.first() {
-        return Err(Error::new(format!("symbol index {}: __BTF_ID__ symbol outside .BTF_ids", s.index)).symbol(&s.name));
+        return Err(Error::new(format!(
+            "symbol index {}: __BTF_ID__ symbol outside .BTF_ids",
+            s.index
+        ))
+        .symbol(&s.name));
     }
     let bytes = elf.section_bytes(sec);
     let mut ids: Vec<IdSym> = Vec::new();
@@ -148,7 +152,10 @@ pub fn layout(elf: &ElfInfo<'_>) -> Result<Layout, Error> {
     for sym in &elf.symbols {
         let rel = sym.value.wrapping_sub(sec.address);
         let sname = sym.name_str();
-        if sym.value < sec.address || rel > sec.size || (rel == sec.size && sym.name.starts_with(b"__BTF_ID__")) {
+        if sym.value < sec.address
+            || rel > sec.size
+            || (rel == sec.size && sym.name.starts_with(b"__BTF_ID__"))
+        {
             return Err(Error::new(format!(
                 "symbol value {:#x} outside .BTF_ids ({:#x}+{:#x})",
                 sym.value, sec.address, sec.size
@@ -181,7 +188,13 @@ pub fn layout(elf: &ElfInfo<'_>) -> Result<Layout, Error> {
                     ))
                     .symbol(&sname));
                 }
-                sets.push((rel, sym.size, set8, String::from_utf8_lossy(name).into_owned(), sname));
+                sets.push((
+                    rel,
+                    sym.size,
+                    set8,
+                    String::from_utf8_lossy(name).into_owned(),
+                    sname,
+                ));
             }
         }
     }
@@ -236,7 +249,11 @@ pub fn layout(elf: &ElfInfo<'_>) -> Result<Layout, Error> {
             p += unit;
         }
         groups.push(Group {
-            kind: if *set8 { GroupKind::Set8 } else { GroupKind::Set },
+            kind: if *set8 {
+                GroupKind::Set8
+            } else {
+                GroupKind::Set
+            },
             name: name.clone(),
             label: label.map(|l| l.1.clone()),
             label_global: label.is_some_and(|l| l.2),
@@ -284,19 +301,16 @@ pub fn layout(elf: &ElfInfo<'_>) -> Result<Layout, Error> {
     }
     // Id symbols no group claimed.
     let mut orphans: Vec<Entry> = Vec::new();
-    for i in 0..ids.len() {
-        if !ids[i].used {
-            let off = ids[i].off;
-            ids[i].used = true;
-            orphans.push(Entry {
-                kind: ids[i].kind.into(),
-                name: ids[i].name.clone(),
-                symbol: Some(ids[i].symbol.clone()),
-                offset: off,
-                value: rd(off),
-                flags: None,
-            });
-        }
+    for id in ids.iter_mut().filter(|i| !i.used) {
+        id.used = true;
+        orphans.push(Entry {
+            kind: id.kind.into(),
+            name: id.name.clone(),
+            symbol: Some(id.symbol.clone()),
+            offset: id.off,
+            value: rd(id.off),
+            flags: None,
+        });
     }
     if let (Some(first), Some(last)) = (orphans.first(), orphans.last()) {
         groups.push(Group {

@@ -81,15 +81,27 @@ fn main() -> ExitCode {
     // Installed as `resolve_btfids`, behave like it.
     let is_resolve_btfids = args
         .first()
-        .and_then(|a| std::path::Path::new(a).file_name().map(|n| n == "resolve_btfids"))
+        .and_then(|a| {
+            std::path::Path::new(a)
+                .file_name()
+                .map(|n| n == "resolve_btfids")
+        })
         .unwrap_or(false);
     if is_resolve_btfids {
         args.insert(1, "resolve".into());
     }
     let cli = Cli::parse_from(args);
     match cli.cmd {
-        Cmd::Inspect { file, btf, btf_base, json } => {
-            let src = BtfSource { btf, base: btf_base };
+        Cmd::Inspect {
+            file,
+            btf,
+            btf_base,
+            json,
+        } => {
+            let src = BtfSource {
+                btf,
+                base: btf_base,
+            };
             match cmd::inspect(&file, &src) {
                 Ok(r) if json => {
                     println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
@@ -102,9 +114,21 @@ fn main() -> ExitCode {
                 Err(e) => fail(e),
             }
         }
-        Cmd::Resolve { file, btf, btf_base, verbose, strict, output, json, kfunc_tags } => {
+        Cmd::Resolve {
+            file,
+            btf,
+            btf_base,
+            verbose,
+            strict,
+            output,
+            json,
+            kfunc_tags,
+        } => {
             let opts = ResolveOptions {
-                src: BtfSource { btf, base: btf_base },
+                src: BtfSource {
+                    btf,
+                    base: btf_base,
+                },
                 verbose,
                 strict,
                 output,
@@ -138,8 +162,16 @@ fn main() -> ExitCode {
                 Err(e) => fail(e),
             }
         }
-        Cmd::Check { file, btf, btf_base, json } => {
-            let src = BtfSource { btf, base: btf_base };
+        Cmd::Check {
+            file,
+            btf,
+            btf_base,
+            json,
+        } => {
+            let src = BtfSource {
+                btf,
+                base: btf_base,
+            };
             match cmd::check(&file, &src) {
                 Ok(r) => {
                     if json {

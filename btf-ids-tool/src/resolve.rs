@@ -185,7 +185,9 @@ impl<'a> Collected<'a> {
                         }
                     }
                     if (sym.size / unit - 1) > i32::MAX as u64 {
-                        return Err(Error::new("set count overflows 32 bits").symbol(&sym.name_str()));
+                        return Err(
+                            Error::new("set count overflows 32 bits").symbol(&sym.name_str())
+                        );
                     }
                     c.sets.push(SetSym {
                         name,
@@ -308,13 +310,20 @@ impl<'a> Collected<'a> {
                 .names
                 .iter()
                 .flatten()
-                .flat_map(|e| e.addrs.iter().filter(move |&&a| a >= lo && a < hi).map(move |_| e.id))
+                .flat_map(|e| {
+                    e.addrs
+                        .iter()
+                        .filter(move |&&a| a >= lo && a < hi)
+                        .map(move |_| e.id)
+                })
                 .collect();
-            if want.len() as u64 != cnt || want.iter().any(|&i| i == 0) {
+            if want.len() as u64 != cnt || want.contains(&0) {
                 continue;
             }
             want.sort_unstable_by_key(|&i| i as i32);
-            let have: Vec<u32> = (0..cnt).map(|i| elf.read_u32(ids, (lo + 8 * i) as usize).unwrap_or(0)).collect();
+            let have: Vec<u32> = (0..cnt)
+                .map(|i| elf.read_u32(ids, (lo + 8 * i) as usize).unwrap_or(0))
+                .collect();
             if have == want {
                 out.push((lo, hi));
             }
@@ -348,11 +357,12 @@ impl<'a> Collected<'a> {
                 }
             }
             unresolved.sort_unstable_by(|a, b| b.cmp(a));
-            warnings.extend(
-                unresolved
-                    .iter()
-                    .map(|n| format!("WARN: resolve_btfids: unresolved symbol {}", String::from_utf8_lossy(n))),
-            );
+            warnings.extend(unresolved.iter().map(|n| {
+                format!(
+                    "WARN: resolve_btfids: unresolved symbol {}",
+                    String::from_utf8_lossy(n)
+                )
+            }));
         }
         let order = self.sets_order();
         for s in &order {
@@ -383,7 +393,13 @@ impl<'a> Collected<'a> {
     }
 }
 
-fn write_word(elf: &ElfInfo<'_>, ids: &mut [u8], addr: u64, v: u32, name: &[u8]) -> Result<(), Error> {
+fn write_word(
+    elf: &ElfInfo<'_>,
+    ids: &mut [u8],
+    addr: u64,
+    v: u32,
+    name: &[u8],
+) -> Result<(), Error> {
     // resolve_btfids indexes an int array: the address is rounded down.
     let at = (addr & !3) as usize;
     if !elf.write_u32(ids, at, v) {
@@ -400,7 +416,10 @@ fn write_word(elf: &ElfInfo<'_>, ids: &mut [u8], addr: u64, v: u32, name: &[u8])
 /// int, like resolve_btfids' compare).
 fn sort_region(elf: &ElfInfo<'_>, region: &mut [u8], unit: usize) {
     let key = |r: &[u8]| elf.read_u32(r, 0).unwrap_or(0) as i32;
-    let sorted = region.chunks_exact(unit).zip(region.chunks_exact(unit).skip(1)).all(|(a, b)| key(a) <= key(b));
+    let sorted = region
+        .chunks_exact(unit)
+        .zip(region.chunks_exact(unit).skip(1))
+        .all(|(a, b)| key(a) <= key(b));
     if sorted {
         return;
     }

@@ -26,11 +26,19 @@ pub fn write_atomic(dest: &Path, parts: &[&[u8]], mode_from: &Path) -> Result<()
     let mut n = 0u32;
     let (tmp, mut f) = loop {
         let tmp = dir.join(format!(".{base}.btf-ids.{}.{n}.tmp", std::process::id()));
-        match fs::OpenOptions::new().write(true).create_new(true).open(&tmp) {
+        match fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+        {
             Ok(f) => break (tmp, f),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 100 => n += 1,
             Err(e) => {
-                return Err(Error::new(format!("cannot create a temporary file in {}: {e}", dir.display())).file(&d))
+                return Err(Error::new(format!(
+                    "cannot create a temporary file in {}: {e}",
+                    dir.display()
+                ))
+                .file(&d))
             }
         }
     };

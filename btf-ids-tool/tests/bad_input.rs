@@ -12,7 +12,11 @@ fn asm_obj(dir: &Path, stem: &str, asm: &str) -> PathBuf {
     std::fs::write(&s, asm).unwrap();
     let o = dir.join(format!("{stem}.o"));
     let out = run(Command::new("gcc").arg("-c").arg(&s).arg("-o").arg(&o));
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     o
 }
 
@@ -35,7 +39,12 @@ fn expect_error(args: &[&str], file: &Path, must_contain: &[&str]) -> String {
     let before = std::fs::read(file).unwrap();
     let out = run(Command::new(ours()).args(args).arg(file));
     let err = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(out.status.code(), Some(1), "{args:?} {}: {err}", file.display());
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{args:?} {}: {err}",
+        file.display()
+    );
     assert_eq!(err.lines().count(), 1, "not one line: {err}");
     assert!(!err.contains("panicked"), "{err}");
     for m in must_contain {
@@ -59,7 +68,10 @@ fn truncated_and_garbage_files() {
     let dir = scratch("bad-files");
     let good = good_obj(&dir);
     let data = std::fs::read(&good).unwrap();
-    for (i, len) in [0usize, 3, 10, 52, 63, 64, 200, data.len() / 2].into_iter().enumerate() {
+    for (i, len) in [0usize, 3, 10, 52, 63, 64, 200, data.len() / 2]
+        .into_iter()
+        .enumerate()
+    {
         let p = dir.join(format!("trunc{i}.o"));
         std::fs::write(&p, &data[..len]).unwrap();
         all_cmds(&p, &["offset"]);
@@ -87,11 +99,18 @@ fn elf_without_symtab() {
     let dir = scratch("bad-nosym");
     let good = good_obj(&dir);
     let p = dir.join("stripped.o");
-    let out = run(Command::new("objcopy").arg("--strip-all").arg(&good).arg(&p));
+    let out = run(Command::new("objcopy")
+        .arg("--strip-all")
+        .arg(&good)
+        .arg(&p));
     assert!(out.status.success());
     expect_error(&["inspect"], &p, &["no symbol table", p.to_str().unwrap()]);
     expect_error(&["check"], &p, &["no symbol table"]);
-    expect_error(&["resolve", "--strict"], &p, &["Cannot find .BTF_ids or symbols"]);
+    expect_error(
+        &["resolve", "--strict"],
+        &p,
+        &["Cannot find .BTF_ids or symbols"],
+    );
     // Like resolve_btfids: nothing to do, success, file unchanged.
     let before = std::fs::read(&p).unwrap();
     let out = run(Command::new(ours()).arg("resolve").arg(&p));
@@ -135,10 +154,18 @@ fn btf_id_symbol_outside_section() {
         "other",
         ".section .BTF_ids,\"a\"\nlst:\n.zero 4\n.data\n__BTF_ID__func__foo__7:\n.zero 4\n",
     );
-    expect_error(&["inspect"], &o, &["__BTF_ID__func__foo__7", "outside .BTF_ids"]);
+    expect_error(
+        &["inspect"],
+        &o,
+        &["__BTF_ID__func__foo__7", "outside .BTF_ids"],
+    );
     expect_error(&["check"], &o, &["__BTF_ID__func__foo__7"]);
     let good = good_obj(&dir);
-    expect_error(&["resolve", "--strict", "--btf", good.to_str().unwrap()], &o, &["__BTF_ID__func__foo__7"]);
+    expect_error(
+        &["resolve", "--strict", "--btf", good.to_str().unwrap()],
+        &o,
+        &["__BTF_ID__func__foo__7"],
+    );
 }
 
 #[test]
@@ -158,9 +185,17 @@ fn set_symbol_sizes() {
     );
     all_cmds(&o, &["__BTF_ID__set8__k", "past the end"]);
     // Bad names, with resolve_btfids' messages.
-    let o = asm_obj(&dir, "prefix", ".section .BTF_ids,\"a\"\n__BTF_ID__enum__e__1:\n.zero 4\n");
+    let o = asm_obj(
+        &dir,
+        "prefix",
+        ".section .BTF_ids,\"a\"\n__BTF_ID__enum__e__1:\n.zero 4\n",
+    );
     all_cmds(&o, &["FAILED unsupported prefix enum__e__1"]);
-    let o = asm_obj(&dir, "name", ".section .BTF_ids,\"a\"\n__BTF_ID__func__f_1:\n.zero 4\n");
+    let o = asm_obj(
+        &dir,
+        "name",
+        ".section .BTF_ids,\"a\"\n__BTF_ID__func__f_1:\n.zero 4\n",
+    );
     all_cmds(&o, &["FAILED to parse symbol name: func__f_1"]);
 }
 
@@ -169,7 +204,15 @@ fn le(words: &[u32]) -> Vec<u8> {
 }
 
 /// A BTF blob: header fields given, then `body`.
-fn btf_blob(magic: u16, version: u8, hdr_len: u32, tlen: u32, soff: u32, slen: u32, body: &[u8]) -> Vec<u8> {
+fn btf_blob(
+    magic: u16,
+    version: u8,
+    hdr_len: u32,
+    tlen: u32,
+    soff: u32,
+    slen: u32,
+    body: &[u8],
+) -> Vec<u8> {
     let mut v = magic.to_le_bytes().to_vec();
     v.push(version);
     v.push(0);
@@ -192,29 +235,81 @@ fn bad_btf() {
     let mut loop_body = loop_types.clone();
     loop_body.extend_from_slice(strs);
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
-        ("magic", btf_blob(0x1234, 1, 24, tl, tl, sl, &body), "bad magic"),
-        ("version", btf_blob(0xeb9f, 7, 24, tl, tl, sl, &body), "unsupported version"),
-        ("hdrlen", btf_blob(0xeb9f, 1, 12, tl, tl, sl, &body), "header length"),
-        ("hdrlen2", btf_blob(0xeb9f, 1, 4096, tl, tl, sl, &body), "header length"),
-        ("stroff", btf_blob(0xeb9f, 1, 24, tl, tl + 100, sl, &body), "string section"),
-        ("typelen", btf_blob(0xeb9f, 1, 24, tl + 64, tl, sl, &body), "type section"),
-        ("overflow", btf_blob(0xeb9f, 1, 24, 0xffff_fff0, tl, sl, &body), "past the end"),
-        ("nameoff", {
-            let mut b = le(&[1000, 1 << 24, 4, 32]);
-            b.extend_from_slice(strs);
-            btf_blob(0xeb9f, 1, 24, tl, tl, sl, &b)
-        }, "name offset"),
-        ("vlen", {
-            let mut b = le(&[1, (4 << 24) | 0xffff, 4]);
-            b.extend_from_slice(strs);
-            btf_blob(0xeb9f, 1, 24, 12, 12, sl, &b)
-        }, "runs past"),
-        ("typeref", {
-            let mut b = le(&[1, 2 << 24, 77]);
-            b.extend_from_slice(strs);
-            btf_blob(0xeb9f, 1, 24, 12, 12, sl, &b)
-        }, "past the last id"),
-        ("loop", btf_blob(0xeb9f, 1, 24, loop_types.len() as u32, loop_types.len() as u32, sl, &loop_body), "type loop"),
+        (
+            "magic",
+            btf_blob(0x1234, 1, 24, tl, tl, sl, &body),
+            "bad magic",
+        ),
+        (
+            "version",
+            btf_blob(0xeb9f, 7, 24, tl, tl, sl, &body),
+            "unsupported version",
+        ),
+        (
+            "hdrlen",
+            btf_blob(0xeb9f, 1, 12, tl, tl, sl, &body),
+            "header length",
+        ),
+        (
+            "hdrlen2",
+            btf_blob(0xeb9f, 1, 4096, tl, tl, sl, &body),
+            "header length",
+        ),
+        (
+            "stroff",
+            btf_blob(0xeb9f, 1, 24, tl, tl + 100, sl, &body),
+            "string section",
+        ),
+        (
+            "typelen",
+            btf_blob(0xeb9f, 1, 24, tl + 64, tl, sl, &body),
+            "type section",
+        ),
+        (
+            "overflow",
+            btf_blob(0xeb9f, 1, 24, 0xffff_fff0, tl, sl, &body),
+            "past the end",
+        ),
+        (
+            "nameoff",
+            {
+                let mut b = le(&[1000, 1 << 24, 4, 32]);
+                b.extend_from_slice(strs);
+                btf_blob(0xeb9f, 1, 24, tl, tl, sl, &b)
+            },
+            "name offset",
+        ),
+        (
+            "vlen",
+            {
+                let mut b = le(&[1, (4 << 24) | 0xffff, 4]);
+                b.extend_from_slice(strs);
+                btf_blob(0xeb9f, 1, 24, 12, 12, sl, &b)
+            },
+            "runs past",
+        ),
+        (
+            "typeref",
+            {
+                let mut b = le(&[1, 2 << 24, 77]);
+                b.extend_from_slice(strs);
+                btf_blob(0xeb9f, 1, 24, 12, 12, sl, &b)
+            },
+            "past the last id",
+        ),
+        (
+            "loop",
+            btf_blob(
+                0xeb9f,
+                1,
+                24,
+                loop_types.len() as u32,
+                loop_types.len() as u32,
+                sl,
+                &loop_body,
+            ),
+            "type loop",
+        ),
     ];
     for (name, blob, want) in cases {
         let p = dir.join(format!("{name}.btf"));

@@ -15,7 +15,14 @@ fn usable(name: &str) -> bool {
     !name.is_empty()
         && !name.starts_with("__BTF")
         && !name.starts_with("__ID")
-        && !["__PASTE", "___PASTE", "__stringify", "__stringify_1", "__maybe_unused"].contains(&name)
+        && ![
+            "__PASTE",
+            "___PASTE",
+            "__stringify",
+            "__stringify_1",
+            "__maybe_unused",
+        ]
+        .contains(&name)
         && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
         && !name.as_bytes()[0].is_ascii_digit()
 }
@@ -28,7 +35,11 @@ struct Names {
 fn vmlinux_names() -> Names {
     let data = std::fs::read(VMLINUX).expect("read /sys/kernel/btf/vmlinux");
     let btf = Btf::parse(&data).expect("parse vmlinux BTF with our reader");
-    assert!(btf.type_count() > 10_000, "vmlinux BTF has only {} types", btf.type_count());
+    assert!(
+        btf.type_count() > 10_000,
+        "vmlinux BTF has only {} types",
+        btf.type_count()
+    );
     let mut counts: BTreeMap<(&'static str, String), usize> = BTreeMap::new();
     let mut order: Vec<(&'static str, String)> = Vec::new();
     btf.for_each_type(&mut |_, t| {
@@ -73,7 +84,12 @@ fn big_corpus(names: &Names) -> (String, usize) {
             _ => 200,
         };
         let step = (v.len() / want).max(1);
-        picks.extend(v.iter().step_by(step).take(want).map(|(n, _)| (k, n.as_str())));
+        picks.extend(
+            v.iter()
+                .step_by(step)
+                .take(want)
+                .map(|(n, _)| (k, n.as_str())),
+        );
     }
     for (li, chunk) in picks.chunks(1000).enumerate() {
         writeln!(src, "BTF_ID_LIST(big_list_{li})").unwrap();
@@ -95,7 +111,10 @@ fn big_corpus(names: &Names) -> (String, usize) {
             ndup += 1;
         }
     }
-    assert!(ndup >= 10, "vmlinux has too few names with several ids ({ndup})");
+    assert!(
+        ndup >= 10,
+        "vmlinux has too few names with several ids ({ndup})"
+    );
     // Missing names.
     writeln!(src, "BTF_ID_LIST(missing)").unwrap();
     for k in kinds {
@@ -105,8 +124,14 @@ fn big_corpus(names: &Names) -> (String, usize) {
         }
     }
     // One name, several kinds.
-    let structs: BTreeSet<&str> = names.by_kind["struct"].iter().map(|(n, _)| n.as_str()).collect();
-    let unions: BTreeSet<&str> = names.by_kind["union"].iter().map(|(n, _)| n.as_str()).collect();
+    let structs: BTreeSet<&str> = names.by_kind["struct"]
+        .iter()
+        .map(|(n, _)| n.as_str())
+        .collect();
+    let unions: BTreeSet<&str> = names.by_kind["union"]
+        .iter()
+        .map(|(n, _)| n.as_str())
+        .collect();
     let shared: Vec<&str> = names.by_kind["typedef"]
         .iter()
         .map(|(n, _)| n.as_str())
@@ -123,8 +148,25 @@ fn big_corpus(names: &Names) -> (String, usize) {
     }
     // Sets (unsorted on purpose: reverse order of the picks), set8s with
     // flags, and a kfunc set.
-    let funcs: Vec<&str> = names.by_kind["func"].iter().map(|(n, _)| n.as_str()).collect();
-    let flags = [0x1u32, 0x2, 0x5, 0x10, 0x20, 0x1000, 0x80 | 0x800, 0x100, 0x200, 0x400, 0x2000 | 0x4000, 0x10000, 0];
+    let funcs: Vec<&str> = names.by_kind["func"]
+        .iter()
+        .map(|(n, _)| n.as_str())
+        .collect();
+    let flags = [
+        0x1u32,
+        0x2,
+        0x5,
+        0x10,
+        0x20,
+        0x1000,
+        0x80 | 0x800,
+        0x100,
+        0x200,
+        0x400,
+        0x2000 | 0x4000,
+        0x10000,
+        0,
+    ];
     for s in 0..5 {
         writeln!(src, "BTF_SET_START(set_{s})").unwrap();
         for i in (0..120).rev() {
@@ -140,7 +182,12 @@ fn big_corpus(names: &Names) -> (String, usize) {
         writeln!(src, "BTF_SET8_START(set8_{s})").unwrap();
         for i in (0..150).rev() {
             let n = funcs[(s * 1733 + i * 53) % funcs.len()];
-            writeln!(src, "BTF_ID_FLAGS(func, {n}, {:#x})", flags[(i + s) % flags.len()]).unwrap();
+            writeln!(
+                src,
+                "BTF_ID_FLAGS(func, {n}, {:#x})",
+                flags[(i + s) % flags.len()]
+            )
+            .unwrap();
             ids += 1;
         }
         writeln!(src, "BTF_SET8_END(set8_{s})").unwrap();
@@ -148,7 +195,12 @@ fn big_corpus(names: &Names) -> (String, usize) {
     writeln!(src, "BTF_KFUNCS_START(kfuncs_big)").unwrap();
     for i in (0..300).rev() {
         let n = funcs[(7 + i * 211) % funcs.len()];
-        writeln!(src, "BTF_ID_FLAGS(func, {n}, {:#x})", flags[i % flags.len()]).unwrap();
+        writeln!(
+            src,
+            "BTF_ID_FLAGS(func, {n}, {:#x})",
+            flags[i % flags.len()]
+        )
+        .unwrap();
         ids += 1;
     }
     writeln!(src, "BTF_KFUNCS_END(kfuncs_big)").unwrap();
@@ -165,10 +217,22 @@ fn vmlinux_corpus_matches_kernel_tool() {
     let d = differential(&obj, &["--btf", VMLINUX]);
     only_btf_ids_changed(&obj, &d.rust_file);
     // The corpus does produce both kinds of warnings.
-    assert!(d.c_err.iter().any(|l| l.starts_with("WARN: multiple IDs found")), "no duplicate warnings");
-    assert!(d.c_err.iter().any(|l| l.contains("unresolved symbol btf_ids_test_missing")), "no unresolved warnings");
+    assert!(
+        d.c_err
+            .iter()
+            .any(|l| l.starts_with("WARN: multiple IDs found")),
+        "no duplicate warnings"
+    );
+    assert!(
+        d.c_err
+            .iter()
+            .any(|l| l.contains("unresolved symbol btf_ids_test_missing")),
+        "no unresolved warnings"
+    );
     // And `check` with the same BTF accepts everything but the missing names.
-    let out = run(std::process::Command::new(ours()).args(["check", "--btf", VMLINUX]).arg(&d.rust_file));
+    let out = run(std::process::Command::new(ours())
+        .args(["check", "--btf", VMLINUX])
+        .arg(&d.rust_file));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     for l in err.lines().filter(|l| !l.ends_with("failure(s)")) {
@@ -181,7 +245,9 @@ fn vmlinux_corpus_matches_kernel_tool() {
     // The same with verbose output on both sides.
     let obj2 = dir.join("corpus-v.o");
     std::fs::copy(&obj, &obj2).unwrap();
-    let c = run(std::process::Command::new(kernel_resolve_btfids()).args(["-v", "--btf", VMLINUX]).arg(dir.join("corpus-v.o")));
+    let c = run(std::process::Command::new(kernel_resolve_btfids())
+        .args(["-v", "--btf", VMLINUX])
+        .arg(dir.join("corpus-v.o")));
     assert!(c.status.success());
 }
 
@@ -237,10 +303,15 @@ BTF_KFUNCS_END(kfuncs_a)
     pahole(&obj, None);
     let d = differential(&obj, &[]);
     only_btf_ids_changed(&obj, &d.rust_file);
-    assert!(d.c_err.iter().any(|l| l.contains("unresolved symbol not_there")));
+    assert!(d
+        .c_err
+        .iter()
+        .any(|l| l.contains("unresolved symbol not_there")));
     // Resolved values are right per the object's own BTF: only the two
     // missing names fail `check`.
-    let out = run(std::process::Command::new(ours()).arg("check").arg(&d.rust_file));
+    let out = run(std::process::Command::new(ours())
+        .arg("check")
+        .arg(&d.rust_file));
     let err = String::from_utf8_lossy(&out.stderr);
     let fails: Vec<&str> = err.lines().filter(|l| !l.ends_with("failure(s)")).collect();
     assert_eq!(fails.len(), 2, "{err}");
@@ -252,11 +323,26 @@ BTF_KFUNCS_END(kfuncs_a)
     let again_r = dir.join("again-r.o");
     std::fs::copy(&d.rust_file, &again_c).unwrap();
     std::fs::copy(&d.rust_file, &again_r).unwrap();
-    assert!(run(std::process::Command::new(kernel_resolve_btfids()).arg(&again_c)).status.success());
-    assert!(run(std::process::Command::new(ours()).arg("resolve").arg(&again_r)).status.success());
-    assert_eq!(std::fs::read(&again_r).unwrap(), std::fs::read(&d.rust_file).unwrap(), "second run changed the file");
+    assert!(
+        run(std::process::Command::new(kernel_resolve_btfids()).arg(&again_c))
+            .status
+            .success()
+    );
+    assert!(run(std::process::Command::new(ours())
+        .arg("resolve")
+        .arg(&again_r))
+    .status
+    .success());
+    assert_eq!(
+        std::fs::read(&again_r).unwrap(),
+        std::fs::read(&d.rust_file).unwrap(),
+        "second run changed the file"
+    );
     let (c2, r2) = (btf_ids_bytes(&again_c), btf_ids_bytes(&again_r));
-    assert_ne!(c2, r2, "resolve_btfids no longer moves set8 flags on a second run?");
+    assert_ne!(
+        c2, r2,
+        "resolve_btfids no longer moves set8 flags on a second run?"
+    );
     // They differ only in set8 pairs' flag words.
     let data = std::fs::read(&d.rust_file).unwrap();
     let elf = btf_ids_tool::elf::ElfInfo::parse(&data).unwrap();
@@ -268,7 +354,12 @@ BTF_KFUNCS_END(kfuncs_a)
         .collect();
     for i in (0..c2.len()).step_by(4) {
         if c2[i..i + 4] != r2[i..i + 4] {
-            assert!(sets8.iter().any(|&(lo, hi)| i >= lo && i < hi && (i - lo) % 8 == 4), "word {i:#x} differs");
+            assert!(
+                sets8
+                    .iter()
+                    .any(|&(lo, hi)| i >= lo && i < hi && (i - lo) % 8 == 4),
+                "word {i:#x} differs"
+            );
         }
     }
 }
@@ -312,14 +403,22 @@ BTF_KFUNCS_END(mod_kfuncs)
     // The module's own struct got an id above the base's.
     let bytes = btf_ids_bytes(&d.rust_file);
     let word = |i: usize| u32::from_le_bytes(bytes[i * 4..i * 4 + 4].try_into().unwrap());
-    assert!(word(0) != 0 && word(1) > word(0), "{:?}", (word(0), word(1)));
+    assert!(
+        word(0) != 0 && word(1) > word(0),
+        "{:?}",
+        (word(0), word(1))
+    );
     // Long option spelling too.
     differential(&m, &["--btf_base", b]);
-    let out = run(std::process::Command::new(ours()).args(["check", "-b", b]).arg(&d.rust_file));
+    let out = run(std::process::Command::new(ours())
+        .args(["check", "-b", b])
+        .arg(&d.rust_file));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("missing_in_both") && err.contains("1 failure"), "{err}");
+    assert!(
+        err.contains("missing_in_both") && err.contains("1 failure"),
+        "{err}"
+    );
 }
-
 
 const ENDIAN_SRC: &str = r#"
 struct task_struct { int pid; };
@@ -356,7 +455,9 @@ fn elf32_object() {
     pahole(&obj, None);
     let d = differential(&obj, &[]);
     only_btf_ids_changed(&obj, &d.rust_file);
-    let out = run(std::process::Command::new(ours()).arg("check").arg(&d.rust_file));
+    let out = run(std::process::Command::new(ours())
+        .arg("check")
+        .arg(&d.rust_file));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("absent") && err.contains("1 failure"), "{err}");
 }
@@ -377,7 +478,11 @@ fn big_endian_objects() {
         assert!(elf.big_endian);
         // Where the set8 header flags word is.
         let sec = elf.btf_ids.unwrap();
-        let kfs = elf.symbols.iter().find(|s| s.name == b"__BTF_ID__set8__kfs").unwrap();
+        let kfs = elf
+            .symbols
+            .iter()
+            .find(|s| s.name == b"__BTF_ID__set8__kfs")
+            .unwrap();
         let flags_at = (kfs.value - sec.address) as usize + 4;
         let orig = btf_ids_bytes(&be);
         assert_eq!(orig[flags_at..flags_at + 4], [0, 0, 0, 1]);
@@ -387,8 +492,12 @@ fn big_endian_objects() {
         std::fs::copy(&be, &c_file).unwrap();
         std::fs::copy(&be, &r_file).unwrap();
         let l = le.to_str().unwrap();
-        let c = run(std::process::Command::new(kernel_resolve_btfids()).args(["--btf", l]).arg(&c_file));
-        let r = run(std::process::Command::new(ours()).args(["resolve", "--btf", l]).arg(&r_file));
+        let c = run(std::process::Command::new(kernel_resolve_btfids())
+            .args(["--btf", l])
+            .arg(&c_file));
+        let r = run(std::process::Command::new(ours())
+            .args(["resolve", "--btf", l])
+            .arg(&r_file));
         assert!(c.status.success() && r.status.success(), "{c:?} {r:?}");
         assert_eq!(c.stderr, r.stderr);
         let (cb, rb) = (btf_ids_bytes(&c_file), btf_ids_bytes(&r_file));
@@ -398,7 +507,9 @@ fn big_endian_objects() {
         // Ids are big-endian: the first list slot is task_struct's id.
         let first = u32::from_be_bytes(rb[0..4].try_into().unwrap());
         assert!(first > 0 && first < 100, "{first}");
-        let out = run(std::process::Command::new(ours()).args(["check", "--btf", l]).arg(&r_file));
+        let out = run(std::process::Command::new(ours())
+            .args(["check", "--btf", l])
+            .arg(&r_file));
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains("absent") && err.contains("1 failure"), "{err}");
     }

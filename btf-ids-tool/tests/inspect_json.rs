@@ -45,13 +45,28 @@ BTF_KFUNCS_END(kfs)
     pahole(&obj, None);
     let out = run(Command::new(ours()).arg("resolve").arg(&obj));
     assert!(out.status.success());
-    let out = run(Command::new(ours()).args(["inspect", "--json", "--btf"]).arg(&obj).arg(&obj));
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(Command::new(ours())
+        .args(["inspect", "--json", "--btf"])
+        .arg(&obj)
+        .arg(&obj));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
     assert_eq!(
         keys(&v),
         sorted(&[
-            "schema", "file", "class", "endian", "section_offset", "section_address", "section_size", "btf", "groups",
+            "schema",
+            "file",
+            "class",
+            "endian",
+            "section_offset",
+            "section_address",
+            "section_size",
+            "btf",
+            "groups",
             "summary"
         ])
     );
@@ -65,14 +80,35 @@ BTF_KFUNCS_END(kfs)
         assert_eq!(
             keys(g),
             sorted(&[
-                "kind", "name", "label", "label_global", "set_symbol", "offset", "size", "count", "expected_count",
-                "flags", "flag_names", "names_from", "entries"
+                "kind",
+                "name",
+                "label",
+                "label_global",
+                "set_symbol",
+                "offset",
+                "size",
+                "count",
+                "expected_count",
+                "flags",
+                "flag_names",
+                "names_from",
+                "entries"
             ])
         );
         for e in g["entries"].as_array().unwrap() {
             assert_eq!(
                 keys(e),
-                sorted(&["kind", "name", "symbol", "offset", "value", "resolved", "flags", "flag_names", "btf"])
+                sorted(&[
+                    "kind",
+                    "name",
+                    "symbol",
+                    "offset",
+                    "value",
+                    "resolved",
+                    "flags",
+                    "flag_names",
+                    "btf"
+                ])
             );
             if let Some(b) = e["btf"].as_object() {
                 assert_eq!(keys(&e["btf"]), sorted(&["ok", "kind", "name"]));
@@ -83,7 +119,12 @@ BTF_KFUNCS_END(kfs)
     let lst = &groups[0];
     assert_eq!(lst["kind"], "list");
     assert_eq!(lst["name"], "lst");
-    let kinds: Vec<&str> = lst["entries"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    let kinds: Vec<&str> = lst["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
     assert_eq!(kinds, ["struct", "unused", "typedef", "func"]);
     assert_eq!(lst["entries"][3]["resolved"], false);
     assert_eq!(lst["entries"][3]["value"], 0);
@@ -99,15 +140,29 @@ BTF_KFUNCS_END(kfs)
     assert_eq!(kfs["flag_names"], serde_json::json!(["BTF_SET8_KFUNCS"]));
     let e = kfs["entries"].as_array().unwrap();
     let by_name = |n: &str| e.iter().find(|x| x["name"] == n).unwrap().clone();
-    assert_eq!(by_name("kf_b")["flag_names"], serde_json::json!(["KF_SLEEPABLE", "KF_FASTCALL"]));
-    assert_eq!(by_name("kf_a")["flag_names"], serde_json::json!(["KF_ACQUIRE", "KF_RET_NULL", "0x100000"]));
+    assert_eq!(
+        by_name("kf_b")["flag_names"],
+        serde_json::json!(["KF_SLEEPABLE", "KF_FASTCALL"])
+    );
+    assert_eq!(
+        by_name("kf_a")["flag_names"],
+        serde_json::json!(["KF_ACQUIRE", "KF_RET_NULL", "0x100000"])
+    );
     // Sorted by id after resolving.
     let ids: Vec<u64> = e.iter().map(|x| x["value"].as_u64().unwrap()).collect();
     assert!(ids.windows(2).all(|w| w[0] <= w[1]));
     let s = &v["summary"];
     assert_eq!(
         keys(s),
-        sorted(&["lists", "sets", "set8s", "ids", "unresolved", "unused", "btf_mismatches"])
+        sorted(&[
+            "lists",
+            "sets",
+            "set8s",
+            "ids",
+            "unresolved",
+            "unused",
+            "btf_mismatches"
+        ])
     );
     assert_eq!(s["lists"], 1);
     assert_eq!(s["sets"], 1);
@@ -135,7 +190,9 @@ fn resolve_json_report() {
     let obj2 = compile_c(&dir, "r2", src, true);
     pahole(&obj2, None);
     let before = std::fs::read(&obj2).unwrap();
-    let out = run(Command::new(ours()).args(["resolve", "--strict"]).arg(&obj2));
+    let out = run(Command::new(ours())
+        .args(["resolve", "--strict"])
+        .arg(&obj2));
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unresolved func nope"));
     assert_eq!(std::fs::read(&obj2).unwrap(), before);

@@ -44,7 +44,8 @@ fn tags(obj: &Path, base: Option<&Path>) -> Vec<(String, String)> {
         let t = btf.type_header(id).unwrap();
         if t.kind == kind::DECL_TAG && btf.record_u32(id, 12) == Some(u32::MAX) {
             let name = String::from_utf8_lossy(btf.name_bytes(t.name_off).unwrap()).into_owned();
-            let target = String::from_utf8_lossy(btf.type_name(t.size_or_type).unwrap()).into_owned();
+            let target =
+                String::from_utf8_lossy(btf.type_name(t.size_or_type).unwrap()).into_owned();
             out.push((name, target));
         }
     }
@@ -59,7 +60,11 @@ fn bpftool_dump(obj: &Path, base: Option<&Path>) -> String {
     }
     cmd.args(["btf", "dump", "file"]).arg(obj);
     let out = run(&mut cmd);
-    assert!(out.status.success(), "bpftool (apt-get install bpftool) failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "bpftool (apt-get install bpftool) failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -82,21 +87,35 @@ fn kfunc_tags_added_once() {
     let dir = scratch("kfunc-tags");
     let obj = compile_c(&dir, "k", SRC, true);
     pahole(&obj, None);
-    assert!(tags(&obj, None).is_empty(), "pahole 1.24 adds no kfunc tags");
+    assert!(
+        tags(&obj, None).is_empty(),
+        "pahole 1.24 adds no kfunc tags"
+    );
     let orig = std::fs::read(&obj).unwrap();
-    let out = run(Command::new(ours()).args(["resolve", "--kfunc-tags", "--json"]).arg(&obj));
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(Command::new(ours())
+        .args(["resolve", "--kfunc-tags", "--json"])
+        .arg(&obj));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let rep: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(rep["tags_added"], 4);
     assert_eq!(tags(&obj, None), expected());
     // libbpf reads the grown BTF.
     let dump = bpftool_dump(&obj, None);
-    assert!(dump.contains("DECL_TAG 'bpf_kfunc'") && dump.contains("component_idx=-1"), "{dump}");
+    assert!(
+        dump.contains("DECL_TAG 'bpf_kfunc'") && dump.contains("component_idx=-1"),
+        "{dump}"
+    );
     assert!(dump.contains("DECL_TAG 'bpf_fastcall'"), "{dump}");
     // .BTF_ids matches a plain resolve by the kernel's tool.
     let c = dir.join("c.o");
     std::fs::write(&c, &orig).unwrap();
-    assert!(run(Command::new(kernel_resolve_btfids()).arg(&c)).status.success());
+    assert!(run(Command::new(kernel_resolve_btfids()).arg(&c))
+        .status
+        .success());
     assert_eq!(btf_ids_bytes(&c), btf_ids_bytes(&obj));
     // Running again adds nothing and leaves .BTF alone.
     let btf_before = {
@@ -104,8 +123,14 @@ fn kfunc_tags_added_once() {
         let e = ElfInfo::parse(&d).unwrap();
         e.section_bytes(e.btf.unwrap()).to_vec()
     };
-    let out = run(Command::new(ours()).args(["resolve", "--kfunc-tags", "--json"]).arg(&obj));
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(Command::new(ours())
+        .args(["resolve", "--kfunc-tags", "--json"])
+        .arg(&obj));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let rep: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(rep["tags_added"], 0);
     let d = std::fs::read(&obj).unwrap();
@@ -117,18 +142,33 @@ fn kfunc_tags_added_once() {
 #[test]
 fn kfunc_tags_split_btf() {
     let dir = scratch("kfunc-tags-split");
-    let base = compile_c(&dir, "base", "struct task_struct { int pid; };\nint base_fn(struct task_struct *t) { return t->pid; }\n", true);
+    let base = compile_c(
+        &dir,
+        "base",
+        "struct task_struct { int pid; };\nint base_fn(struct task_struct *t) { return t->pid; }\n",
+        true,
+    );
     pahole(&base, None);
     let obj = compile_c(&dir, "m", SRC, true);
     pahole(&obj, Some(&base));
-    let out = run(Command::new(ours()).args(["resolve", "--kfunc-tags", "-b"]).arg(&base).arg(&obj));
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(Command::new(ours())
+        .args(["resolve", "--kfunc-tags", "-b"])
+        .arg(&base)
+        .arg(&obj));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(tags(&obj, Some(&base)), expected());
     let dump = bpftool_dump(&obj, Some(&base));
     assert!(dump.contains("DECL_TAG 'bpf_kfunc'"), "{dump}");
     // Second run: nothing added.
     let before = std::fs::read(&obj).unwrap();
-    let out = run(Command::new(ours()).args(["resolve", "--kfunc-tags", "-b"]).arg(&base).arg(&obj));
+    let out = run(Command::new(ours())
+        .args(["resolve", "--kfunc-tags", "-b"])
+        .arg(&base)
+        .arg(&obj));
     assert!(out.status.success());
     let after = std::fs::read(&obj).unwrap();
     assert_eq!(before.len(), after.len());

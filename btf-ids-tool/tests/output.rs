@@ -16,16 +16,33 @@ fn output_and_mode() {
     std::fs::set_permissions(&obj, std::fs::Permissions::from_mode(0o751)).unwrap();
     let before = std::fs::read(&obj).unwrap();
     let out_path = dir.join("out.o");
-    let out = run(Command::new(ours()).arg("resolve").arg("-o").arg(&out_path).arg(&obj));
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(Command::new(ours())
+        .arg("resolve")
+        .arg("-o")
+        .arg(&out_path)
+        .arg(&obj));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(std::fs::read(&obj).unwrap(), before, "-o changed the input");
     only_btf_ids_changed(&obj, &out_path);
-    assert_eq!(std::fs::metadata(&out_path).unwrap().permissions().mode() & 0o7777, 0o751);
+    assert_eq!(
+        std::fs::metadata(&out_path).unwrap().permissions().mode() & 0o7777,
+        0o751
+    );
     // In place: same bytes as -o, mode kept.
     let out = run(Command::new(ours()).arg("resolve").arg(&obj));
     assert!(out.status.success());
-    assert_eq!(std::fs::read(&obj).unwrap(), std::fs::read(&out_path).unwrap());
-    assert_eq!(std::fs::metadata(&obj).unwrap().permissions().mode() & 0o7777, 0o751);
+    assert_eq!(
+        std::fs::read(&obj).unwrap(),
+        std::fs::read(&out_path).unwrap()
+    );
+    assert_eq!(
+        std::fs::metadata(&obj).unwrap().permissions().mode() & 0o7777,
+        0o751
+    );
     let leftovers: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
         .flatten()
@@ -34,7 +51,11 @@ fn output_and_mode() {
     assert!(leftovers.is_empty(), "{leftovers:?}");
     // The result checks clean.
     let out = run(Command::new(ours()).arg("check").arg(&obj));
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -46,6 +67,10 @@ fn installed_as_resolve_btfids() {
     let obj = compile_c(&dir, "o", src, true);
     pahole(&obj, None);
     let out = run(Command::new(&link).arg(&obj));
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_ne!(btf_ids_bytes(&obj), vec![0u8; 4]);
 }

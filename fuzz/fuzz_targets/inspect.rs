@@ -13,11 +13,22 @@ use std::path::Path;
 /// int, struct "S", func_proto, func "f", typedef "S".
 fn small_btf() -> Vec<u8> {
     let words: [u32; 17] = [
-        1, 1 << 24, 4, 32, // int
-        5, 4 << 24, 4, // struct S (no members), size 4
-        0, 13 << 24, 1, // func_proto
-        7, 12 << 24, 3, // func f
-        5, 8 << 24, 1, // typedef S
+        1,
+        1 << 24,
+        4,
+        32, // int
+        5,
+        4 << 24,
+        4, // struct S (no members), size 4
+        0,
+        13 << 24,
+        1, // func_proto
+        7,
+        12 << 24,
+        3, // func f
+        5,
+        8 << 24,
+        1, // typedef S
         0,
     ];
     let strs = b"\0int\0S\0f\0";

@@ -75,7 +75,8 @@ pub fn scratch(name: &str) -> PathBuf {
 
 /// Runs a command, panicking with its output if it cannot start.
 pub fn run(cmd: &mut Command) -> Output {
-    cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"))
+    cmd.output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"))
 }
 
 /// Compiles `src` (the prelude is prepended) into `out` with gcc.
@@ -85,13 +86,21 @@ pub fn compile_c(dir: &Path, stem: &str, src: &str, debug: bool) -> PathBuf {
     let o = dir.join(format!("{stem}.o"));
     let h = kernel_headers();
     let mut cmd = Command::new("gcc");
-    cmd.arg("-c").arg("-O2").arg("-nostdinc").arg("-I").arg(h.join("include"));
+    cmd.arg("-c")
+        .arg("-O2")
+        .arg("-nostdinc")
+        .arg("-I")
+        .arg(h.join("include"));
     if debug {
         cmd.arg("-g");
     }
     cmd.arg(&c).arg("-o").arg(&o);
     let out = run(&mut cmd);
-    assert!(out.status.success(), "gcc failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "gcc failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     o
 }
 
@@ -115,7 +124,8 @@ pub fn pahole(obj: &Path, base: Option<&Path>) {
 pub fn btf_ids_bytes(path: &Path) -> Vec<u8> {
     let data = std::fs::read(path).unwrap();
     let elf = ElfInfo::parse(&data).unwrap();
-    elf.section_bytes(elf.btf_ids.expect("no .BTF_ids")).to_vec()
+    elf.section_bytes(elf.btf_ids.expect("no .BTF_ids"))
+        .to_vec()
 }
 
 /// Result of running both resolvers on copies of `obj`.
@@ -138,17 +148,44 @@ pub fn differential(obj: &Path, args: &[&str]) -> Diff {
     let rust_file = obj.with_extension("rust-tool.o");
     std::fs::copy(obj, &c_file).unwrap();
     std::fs::copy(obj, &rust_file).unwrap();
-    let c = run(Command::new(kernel_resolve_btfids()).args(args).arg(&c_file));
-    let r = run(Command::new(ours()).arg("resolve").args(args).arg(&rust_file));
-    let lines = |o: &Output| -> Vec<String> { String::from_utf8_lossy(&o.stderr).lines().map(str::to_string).collect() };
-    assert!(c.status.success(), "resolve_btfids failed: {}", String::from_utf8_lossy(&c.stderr));
-    assert!(r.status.success(), "btf-ids resolve failed: {}", String::from_utf8_lossy(&r.stderr));
+    let c = run(Command::new(kernel_resolve_btfids())
+        .args(args)
+        .arg(&c_file));
+    let r = run(Command::new(ours())
+        .arg("resolve")
+        .args(args)
+        .arg(&rust_file));
+    let lines = |o: &Output| -> Vec<String> {
+        String::from_utf8_lossy(&o.stderr)
+            .lines()
+            .map(str::to_string)
+            .collect()
+    };
+    assert!(
+        c.status.success(),
+        "resolve_btfids failed: {}",
+        String::from_utf8_lossy(&c.stderr)
+    );
+    assert!(
+        r.status.success(),
+        "btf-ids resolve failed: {}",
+        String::from_utf8_lossy(&r.stderr)
+    );
     let (cb, rb) = (btf_ids_bytes(&c_file), btf_ids_bytes(&rust_file));
     if cb != rb {
         let first = cb.iter().zip(&rb).position(|(a, b)| a != b);
-        panic!("`.BTF_ids` differ (len {} vs {}), first difference at byte {first:?}", cb.len(), rb.len());
+        panic!(
+            "`.BTF_ids` differ (len {} vs {}), first difference at byte {first:?}",
+            cb.len(),
+            rb.len()
+        );
     }
-    let d = Diff { c_file, rust_file, c_err: lines(&c), rust_err: lines(&r) };
+    let d = Diff {
+        c_file,
+        rust_file,
+        c_err: lines(&c),
+        rust_err: lines(&r),
+    };
     assert_eq!(d.c_err, d.rust_err, "warnings differ");
     d
 }
@@ -179,7 +216,11 @@ pub fn compile_c_flags(dir: &Path, stem: &str, src: &str, flags: &[&str]) -> Pat
         .arg(&c)
         .arg("-o")
         .arg(&o));
-    assert!(out.status.success(), "gcc failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "gcc failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     o
 }
 
@@ -211,11 +252,25 @@ pub fn to_big_endian(data: &[u8]) -> Vec<u8> {
         off += n;
     }
     let (shoff, shentsize, shnum, shstrndx) = if is64 {
-        (rd(0x28, 8) as usize, rd(0x3a, 2) as usize, rd(0x3c, 2) as usize, rd(0x3e, 2) as usize)
+        (
+            rd(0x28, 8) as usize,
+            rd(0x3a, 2) as usize,
+            rd(0x3c, 2) as usize,
+            rd(0x3e, 2) as usize,
+        )
     } else {
-        (rd(0x20, 4) as usize, rd(0x2e, 2) as usize, rd(0x30, 2) as usize, rd(0x32, 2) as usize)
+        (
+            rd(0x20, 4) as usize,
+            rd(0x2e, 2) as usize,
+            rd(0x30, 2) as usize,
+            rd(0x32, 2) as usize,
+        )
     };
-    let shdr_fields: Vec<usize> = if is64 { vec![4, 4, 8, 8, 8, 8, 4, 4, 8, 8] } else { vec![4; 10] };
+    let shdr_fields: Vec<usize> = if is64 {
+        vec![4, 4, 8, 8, 8, 8, 4, 4, 8, 8]
+    } else {
+        vec![4; 10]
+    };
     // Section name table.
     let sh = |i: usize| shoff + i * shentsize;
     let field = |i: usize, k: usize| -> u64 {
@@ -230,20 +285,24 @@ pub fn to_big_endian(data: &[u8]) -> Vec<u8> {
         let name_off = strtab_off + field(i, 0) as usize;
         let end = data[name_off..].iter().position(|&b| b == 0).unwrap();
         let name = &data[name_off..name_off + end];
-        let (typ, offset, size) = (field(i, 1) as u32, field(i, 4) as usize, field(i, 5) as usize);
+        let (typ, offset, size) = (
+            field(i, 1) as u32,
+            field(i, 4) as usize,
+            field(i, 5) as usize,
+        );
         let mut o = sh(i);
         for &n in &shdr_fields {
             swap(&mut out, o, n);
             o += n;
         }
         let entry: Vec<usize> = match (typ, is64) {
-            (2, true) => vec![4, 1, 1, 2, 8, 8],    // SHT_SYMTAB
-            (2, false) => vec![4, 4, 4, 1, 1, 2],   // SHT_SYMTAB
-            (4, true) => vec![8, 8, 8],             // SHT_RELA
-            (4, false) => vec![4, 4, 4],            // SHT_RELA
-            (9, true) => vec![8, 8],                // SHT_REL
-            (9, false) => vec![4, 4],               // SHT_REL
-            (17, _) => vec![4],                     // SHT_GROUP
+            (2, true) => vec![4, 1, 1, 2, 8, 8],  // SHT_SYMTAB
+            (2, false) => vec![4, 4, 4, 1, 1, 2], // SHT_SYMTAB
+            (4, true) => vec![8, 8, 8],           // SHT_RELA
+            (4, false) => vec![4, 4, 4],          // SHT_RELA
+            (9, true) => vec![8, 8],              // SHT_REL
+            (9, false) => vec![4, 4],             // SHT_REL
+            (17, _) => vec![4],                   // SHT_GROUP
             _ if name == b".BTF_ids" => vec![4],
             _ => continue,
         };
