@@ -120,8 +120,9 @@ impl<'a> ElfInfo<'a> {
                 return Err(Error::new(what).at(0));
             }
         }
-        let file = object::File::parse(data)
-            .map_err(|e| Error::new(format!("malformed ELF: {e}")).at(0))?;
+        let file = object::File::parse(data).map_err(|e| {
+            Error::new(format!("malformed ELF: {e}")).at(header_offset_for(data, &e.to_string()))
+        })?;
         let is_64 = file.is_64();
         let big_endian = !file.is_little_endian();
         let mut btf_ids = None;
@@ -240,5 +241,34 @@ fn check_range(data: &[u8], s: SectionInfo, name: &str) -> Result<(), Error> {
             data.len()
         ))
         .at(s.file_offset)),
+    }
+}
+
+/// The file offset an ELF parse error most likely concerns: the section or
+/// program header table offset from the ELF header when the message is
+/// about those tables, else 0 (the ELF header itself).
+fn header_offset_for(data: &[u8], msg: &str) -> u64 {
+    let is64 = data.get(4) == Some(&2);
+    let be = data.get(5) == Some(&2);
+    let rd = |off: usize, n: usize| -> Option<u64> {
+        let b = data.get(off..off + n)?;
+        let mut v = 0u64;
+        for i in 0..n {
+            v = (v << 8) | b[if be { i } else { n - 1 - i }] as u64;
+        }
+        Some(v)
+    };
+    let (phoff, shoff) = if is64 {
+        (rd(0x20, 8), rd(0x28, 8))
+    } else {
+        (rd(0x1c, 4), rd(0x20, 4))
+    };
+    let m = msg.to_ascii_lowercase();
+    if m.contains("program header") {
+        phoff.unwrap_or(0)
+    } else if m.contains("section") || m.contains("symbol") || m.contains("string") {
+        shoff.unwrap_or(0)
+    } else {
+        0
     }
 }
