@@ -134,14 +134,61 @@ pub fn cargo_object(manifest_dir: &Path, target: &Path, out: &Path) {
         .arg(format!("--emit=obj={}", out.display())));
 }
 
-/// Compile C against the real btf_ids.h (see the fixture's prelude.h).
+/// The `#define KF_*` lines of the real include/linux/btf.h.
+pub fn kf_defines(headers: &Path) -> String {
+    let btf_h = std::fs::read_to_string(headers.join("linux/btf.h")).unwrap();
+    let lines: Vec<String> = btf_h
+        .lines()
+        .filter(|l| l.starts_with("#define KF_"))
+        .map(|l| l.split("/*").next().unwrap().trim_end().to_owned())
+        .collect();
+    assert!(lines.len() >= 10, "KF_* flags found in btf.h: {lines:?}");
+    lines.join("\n") + "\n"
+}
+
+/// Compile C against the real btf_ids.h, with tests/fixtures/c/prelude.h
+/// on the include path and the real btf.h's KF_* flags in a scratch
+/// `kf_flags.h` beside `out`.
 pub fn compile_c(src: &Path, out: &Path) {
+    let headers = linux_headers();
+    let scratch = out.with_extension("include");
+    std::fs::create_dir_all(&scratch).unwrap();
+    std::fs::write(scratch.join("kf_flags.h"), kf_defines(&headers)).unwrap();
     run(Command::new("gcc")
         .args(["-c", "-O2", "-nostdinc", "-I"])
-        .arg(linux_headers())
+        .arg(&headers)
+        .arg("-I")
+        .arg(&scratch)
+        .arg("-I")
+        .arg(fixture("c"))
         .arg("-o")
         .arg(out)
         .arg(src));
+}
+
+/// Copy the running test binary, patch the copy with the kernel's
+/// resolve_btfids against vmlinux, and run the ignored test `child` in it
+/// with `env` set (its views then hold real IDs). Returns resolve_btfids'
+/// warnings.
+pub fn run_in_resolved_copy(child: &str, env: &str) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("resolved-copy");
+    std::fs::copy(std::env::current_exe().unwrap(), &copy).unwrap();
+    let warnings = kernel_resolve(&copy, &vmlinux_btf(), None);
+    let out = run(Command::new(&copy).env(env, "1").args([
+        "--exact",
+        child,
+        "--ignored",
+        "--nocapture",
+        "--test-threads=1",
+    ]));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("1 passed"),
+        "the patched copy ran no check:\n{stdout}"
+    );
+    print!("{stdout}");
+    warnings
 }
 
 /// Run the kernel's resolve_btfids on `elf` in place; returns its stderr and

@@ -11,7 +11,7 @@ mod kfunc_common;
 
 use btf_ids_runtime::flags::BTF_SET8_KFUNCS;
 use btf_ids_runtime::kfunc::{Kfunc, KfuncArg};
-use btf_ids_tests::{copy_to, fixture, linux_headers, run, tool};
+use btf_ids_tests::{compile_c, copy_to, fixture, run, tool};
 use kfunc_common::{pahole, resolve, Btf, Set8};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -137,36 +137,12 @@ fn btf_keeps_parameter_names_and_suffixes() {
 }
 
 /// `#define KF_*` lines of the real include/linux/btf.h.
-fn kf_defines(headers: &Path) -> String {
-    let btf_h = std::fs::read_to_string(headers.join("linux/btf.h")).unwrap();
-    let lines: Vec<String> = btf_h
-        .lines()
-        .filter(|l| l.starts_with("#define KF_"))
-        .map(|l| l.split("/*").next().unwrap().trim_end().to_owned())
-        .collect();
-    assert!(lines.len() >= 10, "KF_* flags found in btf.h: {lines:?}");
-    lines.join("\n") + "\n"
-}
-
 #[test]
 fn same_bytes_as_the_c_set_against_the_real_header() {
     let (so, _, _) = resolved();
     let b = built();
-    let headers = linux_headers();
-    let inc = b.dir.join("c-include");
-    std::fs::create_dir_all(&inc).unwrap();
-    std::fs::write(inc.join("kf_flags.h"), kf_defines(&headers)).unwrap();
-    let c_src = fixture("kfunc-pipeline/c/kfuncs.c");
     let c_obj = b.dir.join("kfuncs-c.o");
-    // As btf_ids_tests::compile_c, plus the scratch dir holding kf_flags.h.
-    run(Command::new("gcc")
-        .args(["-c", "-O2", "-nostdinc", "-I"])
-        .arg(&headers)
-        .arg("-I")
-        .arg(&inc)
-        .arg("-o")
-        .arg(&c_obj)
-        .arg(&c_src));
+    compile_c(&fixture("kfunc-pipeline/c/kfuncs.c"), &c_obj);
 
     let rust_before = Set8::read(&b.cdylib, "DEMO_KFUNCS");
     let c_before = Set8::read(&c_obj, "DEMO_KFUNCS");

@@ -15,7 +15,7 @@ use btf_ids_runtime::flags::*;
 use btf_ids_runtime::insn::{BpfInsn, NotKfuncCall};
 use btf_ids_runtime::registry::*;
 use btf_ids_runtime::BtfIdSet8Pair;
-use btf_ids_tests::{kernel_resolve, run, vmlinux_btf, BtfKind, BtfNames};
+use btf_ids_tests::{run_in_resolved_copy, vmlinux_btf, BtfKind, BtfNames};
 use std::process::Command;
 
 /// Set in the environment of the patched copy.
@@ -667,11 +667,7 @@ fn call_check_reasons() {
 /// Copies this test binary, lets resolve_btfids patch the copy against the
 /// running kernel's BTF, and runs `resolved_child` in it.
 fn run_resolved_copy() {
-    let dir = tempfile::tempdir().unwrap();
-    let exe = std::env::current_exe().unwrap();
-    let copy = dir.path().join("registry-resolved");
-    std::fs::copy(&exe, &copy).unwrap();
-    let warnings = kernel_resolve(&copy, &vmlinux_btf(), None);
+    let warnings = run_in_resolved_copy("resolved_child", CHILD_ENV);
     // kfuncs-b declares one name BTF lacks, on purpose.
     assert!(
         warnings
@@ -679,19 +675,6 @@ fn run_resolved_copy() {
             .any(|w| w.contains("unresolved symbol") && w.contains("bpf_kfuncs_b_no_such_function")),
         "resolve_btfids should warn about the missing name: {warnings:?}"
     );
-    let out = run(Command::new(&copy).env(CHILD_ENV, "1").args([
-        "--exact",
-        "resolved_child",
-        "--ignored",
-        "--nocapture",
-        "--test-threads=1",
-    ]));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        stdout.contains("1 passed"),
-        "the patched copy ran no check:\n{stdout}"
-    );
-    print!("{stdout}");
 }
 
 #[test]

@@ -15,7 +15,7 @@
 
 use btf_ids_runtime::insn::BpfInsn;
 use btf_ids_runtime::registry::*;
-use btf_ids_tests::{kernel_resolve, run};
+use btf_ids_tests::run_in_resolved_copy;
 // Linked for their registrations, which the patched copy reads.
 use btf_ids_kernel::Verdict;
 use btf_ids_tests::{vmlinux_btf, BtfKind, BtfNames};
@@ -150,23 +150,7 @@ fn kernel_refuses_a_kfunc_of_another_program_type() {
 // ---------------------------------------------------------------------------
 
 fn run_resolved_copy() {
-    let dir = tempfile::tempdir().unwrap();
-    let copy = dir.path().join("verifier-resolved");
-    std::fs::copy(std::env::current_exe().unwrap(), &copy).unwrap();
-    kernel_resolve(&copy, &vmlinux_btf(), None);
-    let out = run(Command::new(&copy).env(CHILD_ENV, "1").args([
-        "--exact",
-        "model_child",
-        "--ignored",
-        "--nocapture",
-        "--test-threads=1",
-    ]));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        stdout.contains("1 passed"),
-        "the patched copy ran no check:\n{stdout}"
-    );
-    print!("{stdout}");
+    run_in_resolved_copy("model_child", CHILD_ENV);
 }
 
 #[test]
