@@ -546,6 +546,9 @@ pub struct ResolveOptions {
     pub output: Option<PathBuf>,
     /// Also add `bpf_kfunc` / `bpf_fastcall` decl tags to `.BTF`.
     pub kfunc_tags: bool,
+    /// Skip the `fdatasync` before the rename (still atomic for readers,
+    /// not crash-safe).
+    pub no_fsync: bool,
 }
 
 /// A name with several ids.
@@ -635,7 +638,7 @@ pub fn resolve(file: &Path, opts: &ResolveOptions) -> Result<ResolveReport, Erro
         }
         rep.nothing_to_do = true;
         if let Some(o) = &opts.output {
-            crate::write::write_atomic(o, &[&data], file)?;
+            crate::write::write_atomic(o, &[&data], file, !opts.no_fsync)?;
         }
         return Ok(rep);
     };
@@ -755,10 +758,13 @@ pub fn resolve(file: &Path, opts: &ResolveOptions) -> Result<ResolveReport, Erro
     }
     if opts.output.is_some() || rep.changed {
         match &tagged {
-            Some(img) => crate::write::write_atomic(&out_path, &[img], file)?,
-            None => {
-                crate::write::write_atomic(&out_path, &[&data[..start], &ids, &data[end..]], file)?
-            }
+            Some(img) => crate::write::write_atomic(&out_path, &[img], file, !opts.no_fsync)?,
+            None => crate::write::write_atomic(
+                &out_path,
+                &[&data[..start], &ids, &data[end..]],
+                file,
+                !opts.no_fsync,
+            )?,
         }
     }
     if opts.verbose >= 1 {

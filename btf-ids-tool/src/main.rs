@@ -54,6 +54,10 @@ enum Cmd {
         /// Also add bpf_kfunc / bpf_fastcall decl tags to .BTF.
         #[arg(long = "kfunc-tags")]
         kfunc_tags: bool,
+        /// Do not fsync the output before renaming it into place (the
+        /// rename stays atomic; a crash may leave a partial file).
+        #[arg(long = "no-fsync")]
+        no_fsync: bool,
     },
     /// Verify a resolved file; non-zero exit on any failure.
     Check {
@@ -123,6 +127,7 @@ fn main() -> ExitCode {
             output,
             json,
             kfunc_tags,
+            no_fsync,
         } => {
             let opts = ResolveOptions {
                 src: BtfSource {
@@ -133,6 +138,7 @@ fn main() -> ExitCode {
                 strict,
                 output,
                 kfunc_tags,
+                no_fsync,
             };
             match cmd::resolve(&file, &opts) {
                 Ok(r) => {

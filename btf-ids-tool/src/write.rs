@@ -8,8 +8,16 @@ use std::io::Write;
 use std::path::Path;
 
 /// Atomically replaces `dest` with the concatenation of `parts`. `mode_from` (usually the input
-/// file) provides the permissions.
-pub fn write_atomic(dest: &Path, parts: &[&[u8]], mode_from: &Path) -> Result<(), Error> {
+/// file) provides the permissions. With `durable`, the data is flushed
+/// (`fdatasync`) before the rename and the directory after it, so a crash
+/// leaves the old file or the new one; without it the rename is still atomic
+/// for other processes, but a crash may leave an empty or partial file.
+pub fn write_atomic(
+    dest: &Path,
+    parts: &[&[u8]],
+    mode_from: &Path,
+    durable: bool,
+) -> Result<(), Error> {
     let d = dest.display().to_string();
     let dir = match dest.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -49,11 +57,15 @@ pub fn write_atomic(dest: &Path, parts: &[&[u8]], mode_from: &Path) -> Result<()
         if let Some(p) = &perms {
             f.set_permissions(p.clone())?;
         }
-        f.sync_all()?;
+        if durable {
+            f.sync_data()?;
+        }
         drop(f);
         fs::rename(&tmp, dest)?;
-        if let Ok(dirf) = fs::File::open(&dir) {
-            let _ = dirf.sync_all();
+        if durable {
+            if let Ok(dirf) = fs::File::open(&dir) {
+                let _ = dirf.sync_all();
+            }
         }
         Ok(())
     })();
