@@ -21,7 +21,6 @@ use btf_ids_kernel::Verdict;
 use btf_ids_tests::{vmlinux_btf, BtfKind, BtfNames};
 use kfuncs_a as _;
 use kfuncs_b as _;
-use std::process::Command;
 
 const SKIP_ENV: &str = "BTF_IDS_SKIP_KERNEL_TESTS";
 /// Set in the environment of the patched copy.
