@@ -13,6 +13,8 @@
 //! println!("accepted: {}, log: {}", verdict.accepted(), verdict.log);
 //! ```
 
+#![warn(missing_docs)]
+
 use btf_ids_runtime::insn::BpfInsn;
 use btf_ids_runtime::registry::{BpfProgType, BPF_PROG_TYPE_SYSCALL};
 use std::fmt;

@@ -6,6 +6,8 @@
 //! [`expand`]; [`symbol`] alone forms `__BTF_ID__` names and [`asm`] alone
 //! writes assembler text.
 
+#![warn(missing_docs)]
+
 mod asm;
 mod expand;
 mod kfunc;

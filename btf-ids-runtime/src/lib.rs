@@ -35,6 +35,7 @@
 //! }
 //! ```
 #![no_std]
+#![warn(missing_docs)]
 
 pub mod flags;
 pub mod insn;
