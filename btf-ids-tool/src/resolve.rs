@@ -213,55 +213,77 @@ impl<'a> Collected<'a> {
     /// every duplicate (for `--strict` and the report) without changing what
     /// is written or warned.
     pub fn resolve(&mut self, btf: &Btf<'_>, all: bool) -> Result<Vec<String>, BtfError> {
-        let mut nr = self.nr;
-        let mut warnings = Vec::new();
-        let mut failure: Option<BtfError> = None;
-        let names = &mut self.names;
+        // 1. Find every (type id, kind, name) match; large BTF is scanned in
+        //    two halves on two threads.
+        let total = btf.type_count();
         let lookup = &self.lookup;
-        let mut visit = |b: &Btf<'_>, id: u32, kind: u8, name_off: u32| -> bool {
-            let Some(k) = IdKind::from_btf_kind(kind) else {
-                return true;
-            };
-            let ki = k.index();
-            let counting = nr[ki] > 0;
-            if !counting && !all {
-                return true;
-            }
-            let Some(name) = b.name_bytes(name_off) else {
-                failure = Some(BtfError {
-                    offset: 0,
-                    msg: format!("FAILED: malformed BTF, can't resolve name for ID {id}"),
-                });
-                return false;
-            };
-            if let Some(&i) = lookup[ki].get(name) {
-                let e = &mut names[ki][i];
-                if e.id != 0 {
-                    if counting {
-                        warnings.push(format!(
-                            "WARN: multiple IDs found for '{}': {}, {} - using {}",
-                            String::from_utf8_lossy(name),
-                            e.id,
-                            id,
-                            e.id
-                        ));
-                    }
-                    e.others.push(id);
-                } else if counting {
-                    e.id = id;
-                    nr[ki] -= 1;
-                } else {
-                    // Not reachable: a name with id 0 keeps its counter up.
-                    e.id = id;
+        let scan = |from: u32, to: u32| -> Result<Vec<(u32, u8, u32)>, BtfError> {
+            let mut out = Vec::new();
+            for id in from..to {
+                let Some(t) = btf.type_header(id) else {
+                    continue;
+                };
+                let Some(k) = IdKind::from_btf_kind(t.kind) else {
+                    continue;
+                };
+                let ki = k.index();
+                if lookup[ki].is_empty() {
+                    continue;
+                }
+                let Some(name) = btf.name_bytes(t.name_off) else {
+                    return Err(BtfError {
+                        offset: 0,
+                        msg: format!("FAILED: malformed BTF, can't resolve name for ID {id}"),
+                    });
+                };
+                if let Some(&i) = lookup[ki].get(name) {
+                    out.push((id, ki as u8, i as u32));
                 }
             }
-            all || nr.iter().any(|&n| n > 0)
+            Ok(out)
         };
-        walk(btf, &mut visit);
-        match failure {
-            Some(f) => Err(f),
-            None => Ok(warnings),
+        let matches = if total > 20_000 {
+            let mid = total / 2;
+            let (lo, hi) = std::thread::scope(|s| {
+                let h = s.spawn(|| scan(1, mid));
+                let hi = scan(mid, total);
+                (h.join().unwrap_or_else(|_| Ok(Vec::new())), hi)
+            });
+            let mut m = lo?;
+            m.extend(hi?);
+            m
+        } else {
+            scan(1, total)?
+        };
+        // 2. Apply them in id order with resolve_btfids' counters: a kind is
+        //    looked at only while its counter is above zero.
+        let mut nr = self.nr;
+        let mut warnings = Vec::new();
+        for (id, ki, i) in matches {
+            let ki = ki as usize;
+            let counting = nr[ki] > 0;
+            if !counting && !all {
+                continue;
+            }
+            let e = &mut self.names[ki][i as usize];
+            if e.id != 0 {
+                if counting {
+                    warnings.push(format!(
+                        "WARN: multiple IDs found for '{}': {}, {} - using {}",
+                        String::from_utf8_lossy(e.name),
+                        e.id,
+                        id,
+                        e.id
+                    ));
+                }
+                e.others.push(id);
+            } else {
+                // A name still at 0 keeps its kind's counter above zero.
+                e.id = id;
+                nr[ki] = nr[ki].saturating_sub(1);
+            }
         }
+        Ok(warnings)
     }
 
     /// Names in resolve_btfids' patch order for one kind: its red-black
@@ -428,11 +450,4 @@ fn sort_region(elf: &ElfInfo<'_>, region: &mut [u8], unit: usize) {
     for (dst, src) in region.chunks_exact_mut(unit).zip(recs) {
         dst.copy_from_slice(&src);
     }
-}
-
-/// Walks every type id from 1 (base first) and calls `f(btf, id, kind,
-/// name_off)` until it returns false. `btf` is the one owning the strings
-/// (the split BTF, which also sees the base's).
-fn walk(btf: &Btf<'_>, f: &mut impl FnMut(&Btf<'_>, u32, u8, u32) -> bool) {
-    btf.try_for_each_type(&mut |id, t| f(btf, id, t.kind, t.name_off));
 }
