@@ -22,7 +22,7 @@ use crate::symbol::SECTION;
 /// The section of keep-alive anchors: not allocated, so it costs nothing at
 /// run time, and empty, so it adds no bytes to any file's loaded image.
 pub const KEEP_SECTION: &str = ".btf_ids.keep";
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::{format_ident, quote_spanned};
 use std::fmt::Write;
 
@@ -92,7 +92,17 @@ impl Block {
     /// A flags word after a slot (`BTF_ID_FLAGS`). The expression is checked
     /// to be a `u32` constant and handed to the assembler as a `const`
     /// operand, the way C hands its flags text to `.long`.
+    ///
+    /// Every `const` operand is a constant rustc must resolve, type-check,
+    /// borrow-check and evaluate, the bulk of the build time of a crate with
+    /// many set8 entries; so a lone integer literal that is plainly a `u32`
+    /// (the default `0` of an entry without flags above all) is written into
+    /// the text as is. The bytes come out the same.
     pub fn flags(&mut self, expr: &TokenStream, span: Span) {
+        if let Some(value) = u32_literal(expr) {
+            writeln!(self.text, ".long {value}").unwrap();
+            return;
+        }
         let operand = format_ident!("flags{}", self.consts.len());
         writeln!(self.text, ".long {{{operand}}}").unwrap();
         self.consts.push(quote_spanned! {span=>
@@ -131,10 +141,69 @@ impl Block {
     }
 }
 
+/// The value of a lone integer literal that is a `u32` as written: decimal,
+/// `0x`, `0o` or `0b`, unsuffixed or suffixed `u32`, in range. Anything else
+/// (`None`) goes through the compiler's own check.
+fn u32_literal(expr: &TokenStream) -> Option<u32> {
+    let mut tokens = expr.clone().into_iter();
+    let (Some(TokenTree::Literal(lit)), None) = (tokens.next(), tokens.next()) else {
+        return None;
+    };
+    let text = lit.to_string().replace('_', "");
+    let text = text.strip_suffix("u32").unwrap_or(&text);
+    let (digits, radix) = match text.get(..2) {
+        Some("0x") => (&text[2..], 16),
+        Some("0o") => (&text[2..], 8),
+        Some("0b") => (&text[2..], 2),
+        _ => (text, 10),
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+        return None;
+    }
+    u32::from_str_radix(digits, radix).ok()
+}
+
 /// Assembler text that keeps `target` (a symbol, or an `{operand}`) alive
 /// under `--gc-sections`; see [`KEEP_SECTION`].
 pub fn keep_alive(target: &str) -> String {
     format!(
         ".pushsection {KEEP_SECTION},\"R\",%progbits\n.reloc ., BFD_RELOC_NONE, {target}\n.popsection\n"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn lit(s: &str) -> Option<u32> {
+        u32_literal(&TokenStream::from_str(s).unwrap())
+    }
+
+    #[test]
+    fn plain_u32_literals_are_read_and_nothing_else() {
+        assert_eq!(lit("0"), Some(0));
+        assert_eq!(lit("1_024"), Some(1024));
+        assert_eq!(lit("0x1f"), Some(31));
+        assert_eq!(lit("0o17u32"), Some(15));
+        assert_eq!(lit("0b101"), Some(5));
+        assert_eq!(lit("4294967295"), Some(u32::MAX));
+        for s in [
+            "4294967296",
+            "2u64",
+            "1i32",
+            "-1",
+            "true",
+            "1.0",
+            "'a'",
+            "\"1\"",
+            "(1)",
+            "KF_ACQUIRE",
+            "1 | 2",
+            "1e3",
+            "0x1_u8",
+        ] {
+            assert_eq!(lit(s), None, "{s}");
+        }
+    }
 }
