@@ -527,3 +527,65 @@ fn big_endian_objects() {
         assert!(err.contains("absent") && err.contains("1 failure"), "{err}");
     }
 }
+
+/// Inputs the kernel's tool rejects: we reject them too, with its message.
+#[test]
+fn errors_match_kernel_tool() {
+    let dir = scratch("diff-errors");
+    let good = compile_c(
+        &dir,
+        "btf",
+        "struct a { int x; };\nint f(struct a *p) { return p->x; }\n",
+        true,
+    );
+    pahole(&good, None);
+    let g = good.to_str().unwrap();
+    // More than 100 uses of one name (resolve_btfids' ADDR_CNT).
+    let mut many = String::from("BTF_ID_LIST(l)\n");
+    for _ in 0..101 {
+        many.push_str("BTF_ID(struct, a)\n");
+    }
+    let cases: Vec<(&str, String, &str)> = vec![
+        ("many", many, "FAILED symbol a crossed the number of allowed lists"),
+        (
+            "prefix",
+            "asm(\".pushsection .BTF_ids,\\\"a\\\"\\n__BTF_ID__enum__e__1:\\n.zero 4\\n.popsection\");\n".into(),
+            "FAILED unsupported prefix enum__e__1",
+        ),
+        (
+            "name",
+            "asm(\".pushsection .BTF_ids,\\\"a\\\"\\n__BTF_ID__func__f_1:\\n.zero 4\\n.popsection\");\n".into(),
+            "FAILED to parse symbol name: func__f_1",
+        ),
+        (
+            "setname",
+            "asm(\".pushsection .BTF_ids,\\\"a\\\"\\n__BTF_ID__set__:\\n.zero 4\\n.popsection\");\n".into(),
+            "FAILED to parse set name: set__",
+        ),
+    ];
+    for (stem, src, msg) in cases {
+        let obj = compile_c(&dir, stem, &src, false);
+        let c_file = dir.join(format!("{stem}.c-tool.o"));
+        std::fs::copy(&obj, &c_file).unwrap();
+        let before = std::fs::read(&obj).unwrap();
+        let c = run(std::process::Command::new(kernel_resolve_btfids())
+            .args(["--btf", g])
+            .arg(&c_file));
+        let r = run(std::process::Command::new(ours())
+            .args(["resolve", "--btf", g])
+            .arg(&obj));
+        assert!(!c.status.success(), "{stem}: resolve_btfids accepted it");
+        assert_eq!(r.status.code(), Some(1), "{stem}");
+        let (ce, re) = (
+            String::from_utf8_lossy(&c.stderr),
+            String::from_utf8_lossy(&r.stderr),
+        );
+        assert!(ce.contains(msg), "{stem}: C said {ce:?}");
+        assert!(re.contains(msg), "{stem}: we said {re:?}");
+        assert_eq!(
+            std::fs::read(&obj).unwrap(),
+            before,
+            "{stem}: input changed"
+        );
+    }
+}
