@@ -179,6 +179,9 @@ pub struct BtfVerdict {
     pub kind: String,
     /// Its name.
     pub name: String,
+    /// The id resolve would write for the entry's kind and name with this
+    /// BTF (the first of several), when the BTF has one.
+    pub expected: Option<u32>,
 }
 
 /// One entry in the inspect report.
@@ -281,23 +284,48 @@ pub struct InspectReport {
     pub summary: Summary,
 }
 
-fn verdict(btf: &Btf<'_>, k: IdKind, name: &str, value: u32) -> BtfVerdict {
+fn verdict(btf: &Btf<'_>, k: IdKind, name: &str, value: u32, expected: Option<u32>) -> BtfVerdict {
+    // The id resolve_btfids would write (the first of several; 0: none).
+    let expected = expected.filter(|&x| x != 0);
     match btf.type_header(value) {
         Some(t) => {
             let tname =
                 String::from_utf8_lossy(btf.name_bytes(t.name_off).unwrap_or(b"")).into_owned();
             BtfVerdict {
-                ok: t.kind == k.btf_kind() && tname == name,
+                ok: t.kind == k.btf_kind() && tname == name && expected.is_none_or(|x| x == value),
                 kind: kind_name(t.kind).to_string(),
                 name: tname,
+                expected,
             }
         }
         None => BtfVerdict {
             ok: false,
             kind: if value == 0 { "void" } else { "none" }.to_string(),
             name: String::new(),
+            expected,
         },
     }
+}
+
+/// The id resolve would give each (kind, name) of the file, per `btf`.
+fn expected_ids(
+    elf: &ElfInfo<'_>,
+    btf: &Btf<'_>,
+) -> std::collections::HashMap<(IdKind, String), u32> {
+    let mut out = std::collections::HashMap::new();
+    let Some(sec) = elf.btf_ids else { return out };
+    let Ok(mut col) = Collected::collect(elf, sec) else {
+        return out;
+    };
+    if col.resolve(btf, false).is_err() {
+        return out;
+    }
+    for k in IdKind::ALL {
+        for e in &col.names[k.index()] {
+            out.insert((k, String::from_utf8_lossy(e.name).into_owned()), e.id);
+        }
+    }
+    out
 }
 
 /// Sets are sorted by id after resolving, so their symbols no longer sit on
@@ -358,6 +386,7 @@ fn report_of(
 ) -> InspectReport {
     let mut summary = Summary::default();
     let mut groups = Vec::new();
+    let expected = btf.map(|b| expected_ids(elf, b)).unwrap_or_default();
     for g in &lay.groups {
         match g.kind {
             GroupKind::List => summary.lists += 1,
@@ -379,7 +408,13 @@ fn report_of(
             .iter()
             .map(|e| {
                 let v = match (btf, e.kind.id_kind()) {
-                    (Some(b), Some(k)) if e.value != 0 => Some(verdict(b, k, &e.name, e.value)),
+                    (Some(b), Some(k)) if e.value != 0 => Some(verdict(
+                        b,
+                        k,
+                        &e.name,
+                        e.value,
+                        expected.get(&(k, e.name.clone())).copied(),
+                    )),
                     _ => None,
                 };
                 if e.kind == EntryKind::Unused {
@@ -506,7 +541,11 @@ pub fn inspect_text(r: &InspectReport) -> String {
                 if v.ok {
                     s.push_str(" ok");
                 } else if e.value != 0 {
-                    let _ = write!(s, " WRONG (id {} is {} '{}')", e.value, v.kind, v.name);
+                    let _ = write!(s, " WRONG (id {} is {} '{}'", e.value, v.kind, v.name);
+                    if let Some(x) = v.expected.filter(|&x| x != e.value) {
+                        let _ = write!(s, "; expected {x}");
+                    }
+                    s.push(')');
                 }
             }
             s.push('\n');
@@ -856,7 +895,7 @@ pub fn check(file: &Path, src: &BtfSource) -> Result<CheckReport, Error> {
             } else if let Some(v) = &e.btf {
                 if !v.ok {
                     failures.push(format!(
-                        "{} {}: {} {} at {:#x} is {}, which is {} '{}'",
+                        "{} {}: {} {} at {:#x} is {}, which is {} '{}'{}",
                         kind_str(g.kind),
                         g.name,
                         kw,
@@ -864,7 +903,11 @@ pub fn check(file: &Path, src: &BtfSource) -> Result<CheckReport, Error> {
                         e.offset,
                         e.value,
                         v.kind,
-                        v.name
+                        v.name,
+                        match v.expected {
+                            Some(x) if x != e.value => format!("; expected {x}"),
+                            _ => String::new(),
+                        }
                     ));
                 }
             }

@@ -589,3 +589,87 @@ fn errors_match_kernel_tool() {
         );
     }
 }
+
+/// One name with two ids in an object's own BTF (two CUs, two different
+/// `struct dup`): both tools warn the same way and take the first; `check`
+/// then flags a value that is the other id.
+#[test]
+fn duplicate_names_in_own_btf() {
+    let dir = scratch("diff-dups");
+    let a = compile_c(
+        &dir,
+        "a",
+        "struct dup { int a; };\nint use_a(struct dup *d) { return d->a; }\n",
+        true,
+    );
+    let b_src = r#"
+struct dup { long b; char c; };
+long use_b(struct dup *d) { return d->b; }
+BTF_ID_LIST(l)
+BTF_ID(struct, dup)
+BTF_ID(func, use_a)
+BTF_ID(func, use_b)
+BTF_SET_START(s)
+BTF_ID(struct, dup)
+BTF_ID(func, use_b)
+BTF_SET_END(s)
+"#;
+    let b = compile_c(&dir, "b", b_src, true);
+    let both = dir.join("both.o");
+    let out = run(std::process::Command::new("ld")
+        .arg("-r")
+        .arg(&a)
+        .arg(&b)
+        .arg("-o")
+        .arg(&both));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    pahole(&both, None);
+    let d = differential(&both, &[]);
+    assert!(
+        d.c_err
+            .iter()
+            .any(|l| l.starts_with("WARN: multiple IDs found for 'dup'")),
+        "no duplicate: {:?}",
+        d.c_err
+    );
+    let out = run(std::process::Command::new(ours())
+        .arg("check")
+        .arg(&d.rust_file));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Put the second id of `dup` into the list's first slot.
+    let warn = d.c_err.iter().find(|l| l.contains("'dup'")).unwrap();
+    let ids: Vec<u32> = warn
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse().unwrap())
+        .collect();
+    let (first, second) = (ids[0], ids[1]);
+    let data = std::fs::read(&d.rust_file).unwrap();
+    let elf = btf_ids_tool::elf::ElfInfo::parse(&data).unwrap();
+    let at = elf.btf_ids.unwrap().file_offset as usize;
+    assert_eq!(
+        u32::from_le_bytes(data[at..at + 4].try_into().unwrap()),
+        first
+    );
+    let mut bad = data.clone();
+    bad[at..at + 4].copy_from_slice(&second.to_le_bytes());
+    let badf = dir.join("bad.o");
+    std::fs::write(&badf, &bad).unwrap();
+    let out = run(std::process::Command::new(ours()).arg("check").arg(&badf));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains(&format!(
+            "is {second}, which is struct 'dup'; expected {first}"
+        )),
+        "{err}"
+    );
+}

@@ -111,7 +111,7 @@ BTF_KFUNCS_END(kfs)
                 ])
             );
             if let Some(b) = e["btf"].as_object() {
-                assert_eq!(keys(&e["btf"]), sorted(&["ok", "kind", "name"]));
+                assert_eq!(keys(&e["btf"]), sorted(&["ok", "kind", "name", "expected"]));
                 assert!(b["ok"].as_bool().unwrap(), "{e}");
             }
         }
