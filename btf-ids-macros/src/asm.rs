@@ -24,7 +24,24 @@ use crate::symbol::SECTION;
 pub const KEEP_SECTION: &str = ".btf_ids.keep";
 use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::{format_ident, quote_spanned};
+use std::collections::HashMap;
 use std::fmt::Write;
+
+/// The five directives of one ID slot (`____BTF_ID`), as an assembler macro
+/// each block defines at its start and removes (`.purgem`) at its end, so
+/// blocks that land in one assembly file (a codegen unit, or all crates under
+/// fat LTO) never define it twice. A slot is then one short line instead of
+/// five that each repeat a long `__BTF_ID__` name: much less text for the
+/// proc-macro bridge and rustc to carry, and the same object code.
+const SLOT_MACRO: &str = "\
+.macro __btf_ids_slot sym
+.local \\sym
+.type \\sym, STT_OBJECT
+.size \\sym, 4
+\\sym:
+.zero 4
+.endm
+";
 
 /// Binding of a label, as `__BTF_ID_LIST(name, scope)` chooses it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,6 +57,8 @@ pub enum Scope {
 pub struct Block {
     text: String,
     consts: Vec<TokenStream>,
+    /// The operand already made for each flags expression, by its text.
+    operand_of: HashMap<String, usize>,
     /// The first label, which the keep-alive anchor references.
     first_label: Option<String>,
 }
@@ -49,9 +68,11 @@ impl Block {
         let mut text = String::new();
         writeln!(text, ".pushsection {SECTION},\"a\"").unwrap();
         text.push_str(".balign 4\n");
+        text.push_str(SLOT_MACRO);
         Block {
             text,
             consts: Vec::new(),
+            operand_of: HashMap::new(),
             first_label: None,
         }
     }
@@ -77,11 +98,7 @@ impl Block {
 
     /// One ID slot (`____BTF_ID`): a local 4-byte object of zeros.
     pub fn slot(&mut self, sym: &str) {
-        writeln!(self.text, ".local {sym}").unwrap();
-        writeln!(self.text, ".type {sym}, STT_OBJECT").unwrap();
-        writeln!(self.text, ".size {sym}, 4").unwrap();
-        writeln!(self.text, "{sym}:").unwrap();
-        self.text.push_str(".zero 4\n");
+        writeln!(self.text, "__btf_ids_slot {sym}").unwrap();
     }
 
     /// `BTF_ID_UNUSED`: four zero bytes with no symbol.
@@ -95,13 +112,27 @@ impl Block {
     ///
     /// Every `const` operand is a constant rustc must resolve, type-check,
     /// borrow-check and evaluate, the bulk of the build time of a crate with
-    /// many set8 entries; so a lone integer literal that is plainly a `u32`
+    /// many set8 entries. So a lone integer literal that is plainly a `u32`
     /// (the default `0` of an entry without flags above all) is written into
-    /// the text as is. The bytes come out the same.
+    /// the text as is, and entries of one block whose flags are the same
+    /// tokens (`KF_ACQUIRE | KF_RET_NULL` on many kfuncs) share one operand:
+    /// a constant expression at module level can name only items, which
+    /// resolve alike wherever the tokens came from, except through `$crate`,
+    /// so expressions with `$crate` always get an operand of their own. The
+    /// bytes come out the same; a mistake in such a shared expression is
+    /// reported once, at its first use.
     pub fn flags(&mut self, expr: &TokenStream, span: Span) {
         if let Some(value) = u32_literal(expr) {
             writeln!(self.text, ".long {value}").unwrap();
             return;
+        }
+        let key = expr.to_string();
+        if let Some(&index) = self.operand_of.get(&key) {
+            writeln!(self.text, ".long {{flags{index}}}").unwrap();
+            return;
+        }
+        if !key.contains('$') {
+            self.operand_of.insert(key, self.consts.len());
         }
         let operand = format_ident!("flags{}", self.consts.len());
         writeln!(self.text, ".long {{{operand}}}").unwrap();
@@ -118,7 +149,7 @@ impl Block {
 
     /// Close the section and wrap the text in one `global_asm!`.
     pub fn close(mut self) -> TokenStream {
-        self.text.push_str(".popsection\n");
+        self.text.push_str(".purgem __btf_ids_slot\n.popsection\n");
         if let Some(label) = &self.first_label {
             self.text.push_str(&keep_alive(label));
         }
@@ -178,6 +209,62 @@ mod tests {
 
     fn lit(s: &str) -> Option<u32> {
         u32_literal(&TokenStream::from_str(s).unwrap())
+    }
+
+    #[test]
+    fn a_slot_is_the_five_directives_of_btf_id() {
+        let mut block = Block::open();
+        block.slot("__BTF_ID__func__f__1");
+        assert!(block
+            .text
+            .ends_with("__btf_ids_slot __BTF_ID__func__f__1\n"));
+        let body: Vec<&str> = SLOT_MACRO.lines().collect();
+        assert_eq!(
+            body,
+            [
+                ".macro __btf_ids_slot sym",
+                ".local \\sym",
+                ".type \\sym, STT_OBJECT",
+                ".size \\sym, 4",
+                "\\sym:",
+                ".zero 4",
+                ".endm",
+            ]
+        );
+        let text = block.close().to_string();
+        assert!(text.contains(".purgem __btf_ids_slot"));
+    }
+
+    #[test]
+    fn equal_flags_share_an_operand() {
+        let mut block = Block::open();
+        block.label("l", Scope::Hidden);
+        for expr in [
+            "KF_A | KF_B",
+            "KF_C",
+            "KF_A | KF_B",
+            "0",
+            "$crate::X",
+            "$crate::X",
+        ] {
+            block.flags(&TokenStream::from_str(expr).unwrap(), Span::call_site());
+        }
+        let longs: Vec<&str> = block
+            .text
+            .lines()
+            .filter(|l| l.starts_with(".long"))
+            .collect();
+        assert_eq!(
+            longs,
+            [
+                ".long {flags0}",
+                ".long {flags1}",
+                ".long {flags0}",
+                ".long 0",
+                ".long {flags2}",
+                ".long {flags3}",
+            ]
+        );
     }
 
     #[test]

@@ -96,26 +96,66 @@ pub fn hidden_label(name: &str, suffix: &str) -> String {
 }
 
 /// FNV-1a over the crate's identity as cargo reports it to rustc.
+///
+/// Called for every entry, so the hash is kept with the identity it was
+/// computed from and only recomputed when that changes (as it may where one
+/// process expands macros for several crates, like rust-analyzer's).
 fn crate_hash() -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for var in [
+    thread_local! {
+        static CACHE: std::cell::RefCell<(String, u64)> = const {
+            std::cell::RefCell::new((String::new(), 0))
+        };
+    }
+    const VARS: [&str; 4] = [
         "CARGO_PKG_NAME",
         "CARGO_CRATE_NAME",
         "CARGO_PKG_VERSION",
         "CARGO_MANIFEST_DIR",
-    ] {
-        let value = std::env::var(var).unwrap_or_default();
-        for b in var.bytes().chain([0]).chain(value.bytes()).chain([0]) {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
+    ];
+    // The bytes hashed: each variable's name and value, each ended by a NUL.
+    let mut identity = String::new();
+    for var in VARS {
+        identity.push_str(var);
+        identity.push('\0');
+        identity.push_str(&std::env::var(var).unwrap_or_default());
+        identity.push('\0');
     }
-    h
+    CACHE.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if cache.0 != identity {
+            let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+            for &b in identity.as_bytes() {
+                h ^= u64::from(b);
+                h = h.wrapping_mul(0x0000_0100_0000_01b3);
+            }
+            *cache = (identity, h);
+        }
+        cache.1
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn crate_hash_is_fnv1a_of_the_cargo_identity() {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for var in [
+            "CARGO_PKG_NAME",
+            "CARGO_CRATE_NAME",
+            "CARGO_PKG_VERSION",
+            "CARGO_MANIFEST_DIR",
+        ] {
+            let value = std::env::var(var).unwrap_or_default();
+            for b in var.bytes().chain([0]).chain(value.bytes()).chain([0]) {
+                h ^= u64::from(b);
+                h = h.wrapping_mul(0x0000_0100_0000_01b3);
+            }
+        }
+        assert_eq!(crate_hash(), h);
+        assert_eq!(crate_hash(), h);
+    }
 
     #[test]
     fn suffixes_hold_no_underscore_and_differ() {
