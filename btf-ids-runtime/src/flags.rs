@@ -69,6 +69,26 @@ pub const KF_FLAGS: [(&str, u32); 16] = [
     ("KF_IMPLICIT_ARGS", KF_IMPLICIT_ARGS),
 ];
 
+/// The kernel names of the flags set in `flags`, in bit order; bits no
+/// flag owns are left out (see [`unknown_bits`]).
+///
+/// ```
+/// use btf_ids_runtime::flags::*;
+/// let names: Vec<_> = flag_names(KF_ACQUIRE | KF_RET_NULL).collect();
+/// assert_eq!(names, ["KF_ACQUIRE", "KF_RET_NULL"]);
+/// ```
+pub fn flag_names(flags: u32) -> impl Iterator<Item = &'static str> {
+    KF_FLAGS
+        .iter()
+        .filter(move |(_, bit)| flags & bit != 0)
+        .map(|(name, _)| *name)
+}
+
+/// The bits of `flags` that no `KF_*` flag owns (bit 3, bits above 16).
+pub fn unknown_bits(flags: u32) -> u32 {
+    KF_FLAGS.iter().fold(flags, |rest, (_, bit)| rest & !bit)
+}
+
 /// The kernel name of a single flag bit, or `None` for an unknown bit or a
 /// value that is not exactly one bit.
 pub fn flag_name(flag: u32) -> Option<&'static str> {

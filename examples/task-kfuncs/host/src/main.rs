@@ -4,17 +4,12 @@
 //!
 //! Exit status 0 when every answer is the expected one.
 
-use btf_ids_runtime::flags::KF_FLAGS;
 use btf_ids_runtime::insn::BpfInsn;
 use btf_ids_runtime::registry::*;
 use task_kfuncs::*;
 
 fn flag_names(flags: u32) -> String {
-    let names: Vec<&str> = KF_FLAGS
-        .iter()
-        .filter(|(_, bit)| flags & bit != 0)
-        .map(|(name, _)| *name)
-        .collect();
+    let names: Vec<&str> = btf_ids_runtime::flags::flag_names(flags).collect();
     if names.is_empty() {
         "0".into()
     } else {
