@@ -16,7 +16,6 @@ use btf_ids_runtime::insn::{BpfInsn, NotKfuncCall};
 use btf_ids_runtime::registry::*;
 use btf_ids_runtime::BtfIdSet8Pair;
 use btf_ids_tests::{run_in_resolved_copy, vmlinux_btf, BtfKind, BtfNames};
-use std::process::Command;
 
 /// Set in the environment of the patched copy.
 const CHILD_ENV: &str = "BTF_IDS_REGISTRY_RESOLVED_COPY";
