@@ -332,7 +332,10 @@ fn expected_ids(
 /// the slots holding their ids. Give each non-zero slot the member symbol
 /// whose kind and name match the BTF type of its value, then hand the rest
 /// out in order.
-fn assign_by_btf(btf: &Btf<'_>, entries: &[crate::layout::Entry]) -> Vec<crate::layout::Entry> {
+fn assign_by_btf(
+    btf: &Btf<'_>,
+    entries: &[crate::layout::Entry],
+) -> (Vec<crate::layout::Entry>, bool) {
     let mut pool: Vec<Option<(EntryKind, String, Option<String>)>> = entries
         .iter()
         .map(|e| Some((e.kind, e.name.clone(), e.symbol.clone())))
@@ -365,6 +368,10 @@ fn assign_by_btf(btf: &Btf<'_>, entries: &[crate::layout::Entry]) -> Vec<crate::
         }
     }
     let mut rest = pool.into_iter().flatten();
+    let complete = entries
+        .iter()
+        .zip(&matched)
+        .all(|(e, &m)| m || e.value == 0);
     for (i, m) in matched.iter().enumerate() {
         if !m {
             if let Some((pk, pn, ps)) = rest.next() {
@@ -374,7 +381,7 @@ fn assign_by_btf(btf: &Btf<'_>, entries: &[crate::layout::Entry]) -> Vec<crate::
             }
         }
     }
-    out
+    (out, complete)
 }
 
 fn report_of(
@@ -383,6 +390,7 @@ fn report_of(
     lay: &Layout,
     btf: Option<&Btf<'_>>,
     btf_name: Option<String>,
+    names_btf: Option<&Btf<'_>>,
 ) -> InspectReport {
     let mut summary = Summary::default();
     let mut groups = Vec::new();
@@ -396,12 +404,21 @@ fn report_of(
         }
         let assigned;
         let mut order = "declared";
-        let src_entries = match btf {
-            Some(b) if matches!(g.kind, GroupKind::Set | GroupKind::Set8) => {
-                assigned = assign_by_btf(b, &g.entries);
+        let is_set = matches!(g.kind, GroupKind::Set | GroupKind::Set8);
+        let src_entries = match (btf, names_btf) {
+            (Some(b), _) if is_set => {
+                assigned = assign_by_btf(b, &g.entries).0;
                 order = "btf";
                 &assigned
             }
+            (None, Some(b)) if is_set => match assign_by_btf(b, &g.entries) {
+                (a, true) => {
+                    assigned = a;
+                    order = "btf";
+                    &assigned
+                }
+                _ => &g.entries,
+            },
             _ => &g.entries,
         };
         let entries = src_entries
@@ -487,10 +504,13 @@ pub fn inspect_data(file: &Path, data: &[u8], src: &BtfSource) -> Result<Inspect
         let b = BtfBytes::load(src, file, &elf)?;
         let name = b.name().to_string();
         with_btf(&b, |btf| {
-            Ok(report_of(file, &elf, &lay, Some(btf), Some(name)))
+            Ok(report_of(file, &elf, &lay, Some(btf), Some(name), None))
         })
     } else {
-        Ok(report_of(file, &elf, &lay, None, None))
+        // Name set entries through the file's own BTF when it explains every
+        // value (no verdicts without --btf).
+        let own = elf.btf.and_then(|s| Btf::parse(elf.section_bytes(s)).ok());
+        Ok(report_of(file, &elf, &lay, None, None, own.as_ref()))
     }
 }
 
@@ -841,12 +861,19 @@ pub fn check(file: &Path, src: &BtfSource) -> Result<CheckReport, Error> {
         let name = b.name().to_string();
         (
             with_btf(&b, |btf| {
-                Ok(report_of(file, &elf, &lay, Some(btf), Some(name.clone())))
+                Ok(report_of(
+                    file,
+                    &elf,
+                    &lay,
+                    Some(btf),
+                    Some(name.clone()),
+                    None,
+                ))
             })?,
             Some(name),
         )
     } else {
-        (report_of(file, &elf, &lay, None, None), None)
+        (report_of(file, &elf, &lay, None, None, None), None)
     };
     let mut failures = Vec::new();
     for g in &rep.groups {
