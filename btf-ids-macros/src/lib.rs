@@ -2,8 +2,8 @@
 //! `include/linux/btf_ids.h` macros and of `__bpf_kfunc`.
 //!
 //! Use them through `btf_ids_runtime`, which re-exports each one and owns the
-//! types the expansions name. Parsing lives in [`parse`], expansion in
-//! [`expand`]; [`symbol`] alone forms `__BTF_ID__` names and [`asm`] alone
+//! types the expansions name. Parsing lives in `parse`, expansion in
+//! `expand`; `symbol` alone forms `__BTF_ID__` names and `asm` alone
 //! writes assembler text.
 
 #![warn(missing_docs)]
