@@ -3,7 +3,7 @@
 //! question "may this program call this kernel function?".
 //!
 //! A kernel-style crate declares a kfunc set with [`btf_kfuncs!`](crate::btf_kfuncs)
-//! and registers it for a program type with [`register_btf_kfunc_id_set!`].
+//! and registers it for a program type with [`register_btf_kfunc_id_set!`](crate::register_btf_kfunc_id_set).
 //! Registrations from every crate linked into the final binary are collected
 //! with `linkme` (no heap, no init code), then read by [`KfuncRegistry`].
 //!
@@ -555,7 +555,7 @@ impl fmt::Debug for BtfKfuncIdSet {
 }
 
 /// One `register_btf_kfunc_id_set(prog_type, &kset)` call, as
-/// [`register_btf_kfunc_id_set!`] records it.
+/// [`register_btf_kfunc_id_set!`](crate::register_btf_kfunc_id_set) records it.
 #[derive(Clone, Copy, Debug)]
 pub struct KfuncRegistration {
     /// The program type given to the call.
@@ -587,14 +587,14 @@ impl KfuncRegistration {
     }
 }
 
-/// Every [`register_btf_kfunc_id_set!`] in the binary.
+/// Every [`register_btf_kfunc_id_set!`](crate::register_btf_kfunc_id_set) in the binary.
 #[doc(hidden)]
 #[linkme::distributed_slice]
 pub static BTF_KFUNC_ID_SET_REGISTRATIONS: [KfuncRegistration];
 
 /// A name table: resolved function IDs in declaration order beside their
 /// names, so the registry can name a kfunc it finds. See
-/// [`btf_kfunc_names!`].
+/// [`btf_kfunc_names!`](crate::btf_kfunc_names).
 #[derive(Clone, Copy)]
 pub struct KfuncNameTable {
     /// The `BTF_ID_LIST` of the functions (0 until resolved).
@@ -627,7 +627,7 @@ impl KfuncNameTable {
     }
 }
 
-/// Every [`btf_kfunc_names!`] in the binary.
+/// Every [`btf_kfunc_names!`](crate::btf_kfunc_names) in the binary.
 #[doc(hidden)]
 #[linkme::distributed_slice]
 pub static BTF_KFUNC_NAME_TABLES: [KfuncNameTable];
@@ -1120,7 +1120,7 @@ impl<'a> KfuncRegistry<'a> {
             .fold(KfuncHooks::EMPTY, KfuncHooks::with)
     }
 
-    /// The name a [`btf_kfunc_names!`] table gives `id`.
+    /// The name a [`btf_kfunc_names!`](crate::btf_kfunc_names) table gives `id`.
     pub fn kfunc_name(&self, id: u32) -> Option<&'static str> {
         self.names.iter().find_map(|t| t.name_of(id))
     }
@@ -1212,7 +1212,7 @@ pub struct KfuncCallInfo {
     pub hook: KfuncHook,
     /// The registration whose set holds it.
     pub registration: &'static str,
-    /// The function's name, when a [`btf_kfunc_names!`] table knows it.
+    /// The function's name, when a [`btf_kfunc_names!`](crate::btf_kfunc_names) table knows it.
     pub name: Option<&'static str>,
 }
 
