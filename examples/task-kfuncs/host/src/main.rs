@@ -130,8 +130,10 @@ fn main() {
 }
 
 fn kernel(ok: &mut bool) {
-    if !std::path::Path::new("/sys/kernel/btf/vmlinux").exists() {
-        println!("  left out: /sys/kernel/btf/vmlinux is missing, so no vmlinux kfunc IDs to call");
+    let vmlinux =
+        std::env::var("BTF_IDS_VMLINUX").unwrap_or_else(|_| "/sys/kernel/btf/vmlinux".into());
+    if !std::path::Path::new(&vmlinux).exists() {
+        println!("  left out: {vmlinux} is missing, so no vmlinux kfunc IDs to call");
         return;
     }
     if VMLINUX_KFUNCS.iter().any(|id| id == 0) {
