@@ -18,14 +18,14 @@
 //!   C and Rust module with two sections of that name.
 
 use crate::symbol::SECTION;
-
-/// The section of keep-alive anchors: not allocated, so it costs nothing at
-/// run time, and empty, so it adds no bytes to any file's loaded image.
-pub const KEEP_SECTION: &str = ".btf_ids.keep";
 use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::{format_ident, quote_spanned};
 use std::collections::HashMap;
 use std::fmt::Write;
+
+/// The section of keep-alive anchors: not allocated, so it costs nothing at
+/// run time, and empty, so it adds no bytes to any file's loaded image.
+pub const KEEP_SECTION: &str = ".btf_ids.keep";
 
 /// The five directives of one ID slot (`____BTF_ID`), as an assembler macro
 /// each block defines at its start and removes (`.purgem`) at its end, so
