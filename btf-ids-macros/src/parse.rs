@@ -145,11 +145,10 @@ fn decl(input: ParseStream, mac: Macro, errors: &mut Errors) -> syn::Result<Decl
     input.parse::<Token![static]>()?;
     let name: Ident = input.parse()?;
     input.parse::<Token![=]>()?;
-    let body: TokenStream;
-    if input.peek(syn::token::Bracket) {
+    let entries = if input.peek(syn::token::Bracket) {
         let content;
         syn::bracketed!(content in input);
-        body = content.parse()?;
+        entries(&content, mac, errors)?
     } else {
         // One entry without brackets: the `_SINGLE` forms.
         let mut single = TokenStream::new();
@@ -159,17 +158,10 @@ fn decl(input: ParseStream, mac: Macro, errors: &mut Errors) -> syn::Result<Decl
         if single.is_empty() {
             return Err(input.error("expected `[` followed by the entries"));
         }
-        body = single;
-    }
+        (|s: ParseStream| entries(s, mac, errors)).parse2(single)?
+    };
     input.parse::<Token![;]>()?;
 
-    let mut entries = Vec::new();
-    for chunk in split_commas(body) {
-        match (|s: ParseStream| entry(s, mac)).parse2(chunk) {
-            Ok(e) => entries.push(e),
-            Err(e) => errors.push(e),
-        }
-    }
     if matches!(mac, Macro::Set | Macro::Set8 | Macro::Kfuncs) {
         check_duplicates(&entries, errors);
     }
@@ -199,28 +191,42 @@ fn is_no_mangle(attr: &Attribute) -> bool {
             .is_ok_and(|inner| inner == "no_mangle")
 }
 
-/// Split at top-level commas; a trailing comma is allowed. An empty chunk in
-/// the middle (`a,,b`) is kept so it is reported.
-fn split_commas(body: TokenStream) -> Vec<TokenStream> {
-    let mut chunks = vec![TokenStream::new()];
-    for tt in body {
-        match &tt {
-            TokenTree::Punct(p) if p.as_char() == ',' => {
-                if chunks.last().unwrap().is_empty() {
-                    // Report `,,` at the stray comma.
-                    let mut stray = TokenStream::new();
-                    stray.extend([tt.clone()]);
-                    *chunks.last_mut().unwrap() = stray;
+/// The comma-separated entries of one body, parsed in place (one token
+/// buffer for the whole body: a large list costs no re-buffering per entry).
+/// A bad entry is reported and skipped up to the next comma, so every bad
+/// entry is reported in one build.
+fn entries(input: ParseStream, mac: Macro, errors: &mut Errors) -> syn::Result<Vec<Entry>> {
+    let mut entries = Vec::new();
+    while !input.is_empty() {
+        match entry(input, mac) {
+            Ok(e) => entries.push(e),
+            Err(e) => {
+                errors.push(e);
+                while !at_end(input) {
+                    input.parse::<TokenTree>()?;
                 }
-                chunks.push(TokenStream::new());
             }
-            _ => chunks.last_mut().unwrap().extend([tt]),
+        }
+        if !input.is_empty() {
+            input.parse::<Token![,]>()?;
         }
     }
-    if chunks.last().is_some_and(TokenStream::is_empty) {
-        chunks.pop();
+    Ok(entries)
+}
+
+/// An identifier's text without `r#`: one trip to the compiler per name,
+/// where `Ident::unraw` makes a second identifier first.
+fn unraw(ident: &Ident) -> String {
+    let text = ident.to_string();
+    match text.strip_prefix("r#") {
+        Some(bare) => bare.to_owned(),
+        None => text,
     }
-    chunks
+}
+
+/// The end of one entry: the end of the body or the comma after the entry.
+fn at_end(input: ParseStream) -> bool {
+    input.is_empty() || input.peek(Token![,])
 }
 
 fn entry(input: ParseStream, mac: Macro) -> syn::Result<Entry> {
@@ -232,9 +238,9 @@ fn entry(input: ParseStream, mac: Macro) -> syn::Result<Entry> {
         let name = path
             .segments
             .last()
-            .map(|s| s.ident.unraw().to_string())
+            .map(|s| unraw(&s.ident))
             .unwrap_or_default();
-        if !input.is_empty() {
+        if !at_end(input) {
             return Err(input.error(
                 "a kfunc path takes no flags: they come from its #[kfunc] attribute \
                  (write `func NAME(FLAGS)` for a function not written in Rust)",
@@ -255,7 +261,7 @@ fn entry(input: ParseStream, mac: Macro) -> syn::Result<Entry> {
                 ),
             ));
         }
-        if !input.is_empty() {
+        if !at_end(input) {
             return Err(input.error("expected `,` after `unused`"));
         }
         return Ok(Entry::Unused);
@@ -275,7 +281,7 @@ fn entry(input: ParseStream, mac: Macro) -> syn::Result<Entry> {
             "a kfunc set holds functions only: expected `func`",
         ));
     }
-    if input.is_empty() {
+    if at_end(input) {
         return Err(syn::Error::new(
             word.span(),
             format!("expected the name of the {word_str} after `{word_str}`"),
@@ -296,7 +302,7 @@ fn entry(input: ParseStream, mac: Macro) -> syn::Result<Entry> {
     };
     let named = Named {
         kind,
-        name: name.unraw().to_string(),
+        name: unraw(&name),
         name_span: name.span(),
     };
     let mut flags = None;
@@ -325,7 +331,7 @@ fn entry(input: ParseStream, mac: Macro) -> syn::Result<Entry> {
             }
         }
     }
-    if !input.is_empty() {
+    if !at_end(input) {
         let tt: TokenTree = input.parse()?;
         return Err(syn::Error::new(
             tt.span(),
