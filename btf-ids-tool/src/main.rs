@@ -1,7 +1,7 @@
 //! The `btf-ids` command line.
 
 use btf_ids_tool::cmd::{self, BtfSource, ResolveOptions};
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -13,18 +13,34 @@ struct Cli {
     cmd: Cmd,
 }
 
+/// Where the BTF comes from, as resolve_btfids takes it.
+#[derive(Args)]
+struct BtfArgs {
+    /// BTF data: raw BTF or an ELF with .BTF (default: the file's own .BTF section).
+    #[arg(long)]
+    btf: Option<PathBuf>,
+    /// Path of file providing base BTF, when the BTF is split BTF.
+    #[arg(short = 'b', long = "btf_base", alias = "btf-base")]
+    btf_base: Option<PathBuf>,
+}
+
+impl From<BtfArgs> for BtfSource {
+    fn from(a: BtfArgs) -> BtfSource {
+        BtfSource {
+            btf: a.btf,
+            base: a.btf_base,
+        }
+    }
+}
+
 #[derive(Subcommand)]
 enum Cmd {
     /// Show every list, set and set8 in .BTF_ids.
     Inspect {
         /// ELF object or binary.
         file: PathBuf,
-        /// Check each value against this BTF (raw BTF or an ELF with .BTF).
-        #[arg(long)]
-        btf: Option<PathBuf>,
-        /// Base BTF when --btf is split BTF.
-        #[arg(short = 'b', long = "btf_base", alias = "btf-base")]
-        btf_base: Option<PathBuf>,
+        #[command(flatten)]
+        src: BtfArgs,
         /// Print JSON (schema: docs/inspect-json.md).
         #[arg(long)]
         json: bool,
@@ -33,12 +49,8 @@ enum Cmd {
     Resolve {
         /// ELF object or binary.
         file: PathBuf,
-        /// BTF data (default: the file's own .BTF section).
-        #[arg(long)]
-        btf: Option<PathBuf>,
-        /// Path of file providing base BTF.
-        #[arg(short = 'b', long = "btf_base", alias = "btf-base")]
-        btf_base: Option<PathBuf>,
+        #[command(flatten)]
+        src: BtfArgs,
         /// Be more verbose (repeatable).
         #[arg(short, long, action = clap::ArgAction::Count)]
         verbose: u8,
@@ -63,12 +75,8 @@ enum Cmd {
     Check {
         /// ELF object or binary.
         file: PathBuf,
-        /// BTF to check kinds against (default: the file's .BTF).
-        #[arg(long)]
-        btf: Option<PathBuf>,
-        /// Base BTF for split BTF.
-        #[arg(short = 'b', long = "btf_base", alias = "btf-base")]
-        btf_base: Option<PathBuf>,
+        #[command(flatten)]
+        src: BtfArgs,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -98,14 +106,10 @@ fn main() -> ExitCode {
     match cli.cmd {
         Cmd::Inspect {
             file,
-            btf,
-            btf_base,
+            src,
             json,
         } => {
-            let src = BtfSource {
-                btf,
-                base: btf_base,
-            };
+            let src: BtfSource = src.into();
             match cmd::inspect(&file, &src) {
                 Ok(r) if json => {
                     println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
@@ -120,8 +124,7 @@ fn main() -> ExitCode {
         }
         Cmd::Resolve {
             file,
-            btf,
-            btf_base,
+            src,
             verbose,
             strict,
             output,
@@ -130,10 +133,7 @@ fn main() -> ExitCode {
             no_fsync,
         } => {
             let opts = ResolveOptions {
-                src: BtfSource {
-                    btf,
-                    base: btf_base,
-                },
+                src: src.into(),
                 verbose,
                 strict,
                 output,
@@ -170,14 +170,10 @@ fn main() -> ExitCode {
         }
         Cmd::Check {
             file,
-            btf,
-            btf_base,
+            src,
             json,
         } => {
-            let src = BtfSource {
-                btf,
-                base: btf_base,
-            };
+            let src: BtfSource = src.into();
             match cmd::check(&file, &src) {
                 Ok(r) => {
                     if json {
