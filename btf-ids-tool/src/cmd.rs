@@ -5,7 +5,7 @@ use crate::btf::{kind_name, Btf};
 use crate::elf::ElfInfo;
 use crate::flags::{kf_names, set_flag_names};
 use crate::ids::IdKind;
-use crate::layout::{layout, EntryKind, GroupKind, Layout};
+use crate::layout::{layout, EntryKind, Group, GroupKind, Layout};
 use crate::map::Contents;
 use crate::resolve::Collected;
 use crate::Error;
@@ -210,26 +210,9 @@ pub struct EntryReport {
 /// One list, set or set8 in the inspect report.
 #[derive(Debug, Clone, Serialize)]
 pub struct GroupReport {
-    /// `list`, `set`, `set8` or `orphan`.
-    pub kind: GroupKind,
-    /// List label or set name.
-    pub name: String,
-    /// The label symbol.
-    pub label: Option<String>,
-    /// Label binding is global.
-    pub label_global: bool,
-    /// The `__BTF_ID__set[8]__` symbol.
-    pub set_symbol: Option<String>,
-    /// Section offset.
-    pub offset: u64,
-    /// Extent in bytes.
-    pub size: u64,
-    /// Stored count (sets).
-    pub count: Option<u32>,
-    /// Count implied by the set symbol's size.
-    pub expected_count: Option<u64>,
-    /// Set8 header flags.
-    pub flags: Option<u32>,
+    /// Kind, name, label, set symbol, offset, size, counts and set flags.
+    #[serde(flatten)]
+    pub group: Group,
     /// Their names.
     pub flag_names: Vec<String>,
     /// How set entries got their names: `declared` (symbol order, which
@@ -459,16 +442,10 @@ fn report_of(
             })
             .collect();
         groups.push(GroupReport {
-            kind: g.kind,
-            name: g.name.clone(),
-            label: g.label.clone(),
-            label_global: g.label_global,
-            set_symbol: g.set_symbol.clone(),
-            offset: g.offset,
-            size: g.size,
-            count: g.count,
-            expected_count: g.expected_count,
-            flags: g.flags,
+            group: Group {
+                entries: Vec::new(),
+                ..g.clone()
+            },
             flag_names: g.flags.map(set_flag_names).unwrap_or_default(),
             names_from: order.to_string(),
             entries,
@@ -527,19 +504,19 @@ pub fn inspect_text(r: &InspectReport) -> String {
         let _ = write!(
             s,
             "{:<6} {} @{:#x} size {}",
-            format!("{:?}", g.kind).to_lowercase(),
-            g.name,
-            g.offset,
-            g.size
+            format!("{:?}", g.group.kind).to_lowercase(),
+            g.group.name,
+            g.group.offset,
+            g.group.size
         );
-        if let (Some(c), Some(e)) = (g.count, g.expected_count) {
+        if let (Some(c), Some(e)) = (g.group.count, g.group.expected_count) {
             let _ = write!(s, " count {c} (size implies {e})");
         }
-        if let Some(fl) = g.flags {
+        if let Some(fl) = g.group.flags {
             let _ = write!(s, " flags {fl:#x} [{}]", g.flag_names.join("|"));
         }
-        if let Some(l) = &g.label {
-            if g.kind != GroupKind::List {
+        if let Some(l) = &g.group.label {
+            if g.group.kind != GroupKind::List {
                 let _ = write!(s, " label {l}");
             }
         }
@@ -877,18 +854,18 @@ pub fn check(file: &Path, src: &BtfSource) -> Result<CheckReport, Error> {
     };
     let mut failures = Vec::new();
     for g in &rep.groups {
-        if let (Some(c), Some(e)) = (g.count, g.expected_count) {
+        if let (Some(c), Some(e)) = (g.group.count, g.group.expected_count) {
             if c as u64 != e {
                 failures.push(format!(
                     "{} {}: count {} but its symbol size implies {}",
-                    kind_str(g.kind),
-                    g.name,
+                    kind_str(g.group.kind),
+                    g.group.name,
                     c,
                     e
                 ));
             }
         }
-        if matches!(g.kind, GroupKind::Set | GroupKind::Set8) {
+        if matches!(g.group.kind, GroupKind::Set | GroupKind::Set8) {
             if let Some(w) = g
                 .entries
                 .windows(2)
@@ -896,8 +873,8 @@ pub fn check(file: &Path, src: &BtfSource) -> Result<CheckReport, Error> {
             {
                 failures.push(format!(
                     "{} {}: not sorted ({} at {:#x} before {} at {:#x})",
-                    kind_str(g.kind),
-                    g.name,
+                    kind_str(g.group.kind),
+                    g.group.name,
                     w[0].value,
                     w[0].offset,
                     w[1].value,
@@ -913,8 +890,8 @@ pub fn check(file: &Path, src: &BtfSource) -> Result<CheckReport, Error> {
             if e.value == 0 {
                 failures.push(format!(
                     "{} {}: {} {} at {:#x} is 0 (unresolved)",
-                    kind_str(g.kind),
-                    g.name,
+                    kind_str(g.group.kind),
+                    g.group.name,
                     kw,
                     e.name,
                     e.offset
@@ -923,8 +900,8 @@ pub fn check(file: &Path, src: &BtfSource) -> Result<CheckReport, Error> {
                 if !v.ok {
                     failures.push(format!(
                         "{} {}: {} {} at {:#x} is {}, which is {} '{}'{}",
-                        kind_str(g.kind),
-                        g.name,
+                        kind_str(g.group.kind),
+                        g.group.name,
                         kw,
                         e.name,
                         e.offset,

@@ -84,8 +84,9 @@ pub struct Entry {
     pub flags: Option<u32>,
 }
 
-/// A list, set or set8.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A list, set or set8. Serialized (without its entries) as the head of
+/// inspect's JSON group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Group {
     /// Kind.
     pub kind: GroupKind,
@@ -108,6 +109,7 @@ pub struct Group {
     /// The set8 header flags word.
     pub flags: Option<u32>,
     /// Entries.
+    #[serde(skip)]
     pub entries: Vec<Entry>,
 }
 

@@ -104,11 +104,7 @@ fn main() -> ExitCode {
     }
     let cli = Cli::parse_from(args);
     match cli.cmd {
-        Cmd::Inspect {
-            file,
-            src,
-            json,
-        } => {
+        Cmd::Inspect { file, src, json } => {
             let src: BtfSource = src.into();
             match cmd::inspect(&file, &src) {
                 Ok(r) if json => {
@@ -168,11 +164,7 @@ fn main() -> ExitCode {
                 Err(e) => fail(e),
             }
         }
-        Cmd::Check {
-            file,
-            src,
-            json,
-        } => {
+        Cmd::Check { file, src, json } => {
             let src: BtfSource = src.into();
             match cmd::check(&file, &src) {
                 Ok(r) => {
