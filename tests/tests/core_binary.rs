@@ -204,8 +204,12 @@ fn build(profile_args: &[&str], target: &Path) -> PathBuf {
     target.join(profile).join("core-corpus")
 }
 
-/// Resolve a copy of the binary against `btf`, run it, and compare.
-fn resolve_and_run(binary: &Path, btf: &Path, label: &str) {
+/// Resolve one copy of the binary against `btf` with the kernel's
+/// resolve_btfids, then: run it and compare what its views read with
+/// bpftool's reading of `btf`; compare its blocks with the C twin's, patched
+/// against the same BTF; and check that the kfunc set nothing references
+/// survived the link.
+fn resolve_run_and_compare(binary: &Path, btf: &Path, label: &str) {
     let dir = tempfile::tempdir().unwrap();
     let patched = copy_to(binary, dir.path(), "core-corpus");
     let warnings = kernel_resolve(&patched, btf, None);
@@ -215,6 +219,7 @@ fn resolve_and_run(binary: &Path, btf: &Path, label: &str) {
             .any(|w| w.contains("unresolved symbol btf_ids_no_such_struct")),
         "{label}: the missing name must be reported: {warnings:?}"
     );
+
     let names = BtfNames::load(btf);
     let probes = probes(&names);
     let out = run(Command::new(&patched).args(probes.iter().map(u32::to_string)));
@@ -227,43 +232,52 @@ fn resolve_and_run(binary: &Path, btf: &Path, label: &str) {
         assert_eq!(g, w, "{label}");
     }
     assert_eq!(got.len(), want.len(), "{label}: line count");
-}
 
-/// The patched binary and the patched C object agree block for block.
-fn assert_patched_like_c(binary: &Path, btf: &Path) {
-    let dir = tempfile::tempdir().unwrap();
-    let bin = copy_to(binary, dir.path(), "bin");
     let c = dir.path().join("c.o");
     compile_c(&fixture("core-corpus/c/corpus.c"), &c);
-    kernel_resolve(&bin, btf, None);
     kernel_resolve(&c, btf, None);
-    let section = read_btf_ids(&bin).unwrap();
-    let rust_blocks = blocks(&section);
+    let rust_blocks = blocks(&read_btf_ids(&patched).unwrap());
     for cb in blocks(&read_btf_ids(&c).unwrap()) {
         // The dependency declares lists of the same names: pick the twin by
         // its symbols, then demand identical bytes.
         let twin = rust_blocks
             .iter()
             .find(|rb| rb.name == cb.name && rb.entries == cb.entries)
-            .unwrap_or_else(|| panic!("no Rust twin of C block {}", cb.name));
+            .unwrap_or_else(|| panic!("{label}: no Rust twin of C block {}", cb.name));
         assert_eq!(
             twin.words(),
             cb.words(),
-            "{}: patched bytes differ",
+            "{label}: {}: patched bytes differ",
             cb.name
         );
     }
+
+    // Only the keep-alive anchor holds this set (tests/fixtures/core-corpus/
+    // src/main.rs) against --gc-sections and LTO.
+    let kept = rust_blocks
+        .iter()
+        .find(|b| b.name == "UNREFERENCED_KFUNCS")
+        .unwrap_or_else(|| panic!("{label}: the unreferenced kfunc set was dropped by the linker"));
+    let mut ids = [
+        names.id(BtfKind::Func, "bpf_rcu_read_lock"),
+        names.id(BtfKind::Func, "bpf_task_release"),
+    ];
+    ids.sort_unstable();
+    assert_eq!(kept.words(), vec![2, 1, ids[0], 0, ids[1], 0], "{label}");
+}
+
+/// [`resolve_run_and_compare`] against vmlinux and against our own BTF.
+fn check_binary(binary: &Path, scratch: &Path, label: &str) {
+    resolve_run_and_compare(binary, &vmlinux_btf(), &format!("{label}, vmlinux"));
+    let small = small_btf(scratch);
+    resolve_run_and_compare(binary, &small, &format!("{label}, small BTF"));
 }
 
 #[test]
 fn debug_binary_reads_resolved_ids() {
     let target = tempfile::tempdir().unwrap();
     let bin = build(&[], target.path());
-    resolve_and_run(&bin, &vmlinux_btf(), "debug, vmlinux");
-    assert_patched_like_c(&bin, &vmlinux_btf());
-    let small = small_btf(target.path());
-    resolve_and_run(&bin, &small, "debug, small BTF");
-    assert_patched_like_c(&bin, &small);
+    check_binary(&bin, target.path(), "debug");
 }
 
 #[test]
@@ -283,11 +297,7 @@ fn release_fat_lto_binary_reads_resolved_ids() {
             .any(|l| l.trim_end() == "set8 COMMON_KFUNCS 0 1"),
         "{text}"
     );
-    resolve_and_run(&bin, &vmlinux_btf(), "release+LTO, vmlinux");
-    assert_patched_like_c(&bin, &vmlinux_btf());
-    let small = small_btf(target.path());
-    resolve_and_run(&bin, &small, "release+LTO, small BTF");
-    assert_patched_like_c(&bin, &small);
+    check_binary(&bin, target.path(), "release+LTO");
 }
 
 /// Without `debug-info-btf` (CONFIG_DEBUG_INFO_BTF off): no section, zero
