@@ -28,6 +28,19 @@ BTF_KFUNCS_END(my_kfuncs)
 "#;
 
 /// (tag name, target func name) of every decl tag with component_idx -1.
+/// `btf-ids resolve --kfunc-tags --json` on `obj`, in place; its report.
+fn resolve_with_tags(obj: &Path) -> serde_json::Value {
+    let out = run(Command::new(ours())
+        .args(["resolve", "--kfunc-tags", "--json"])
+        .arg(obj));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 fn tags(obj: &Path, base: Option<&Path>) -> Vec<(String, String)> {
     let data = std::fs::read(obj).unwrap();
     let elf = ElfInfo::parse(&data).unwrap();
@@ -92,15 +105,7 @@ fn kfunc_tags_added_once() {
         "pahole 1.24 adds no kfunc tags"
     );
     let orig = std::fs::read(&obj).unwrap();
-    let out = run(Command::new(ours())
-        .args(["resolve", "--kfunc-tags", "--json"])
-        .arg(&obj));
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let rep: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rep = resolve_with_tags(&obj);
     assert_eq!(rep["tags_added"], 4);
     assert_eq!(tags(&obj, None), expected());
     // libbpf reads the grown BTF.
@@ -123,15 +128,7 @@ fn kfunc_tags_added_once() {
         let e = ElfInfo::parse(&d).unwrap();
         e.section_bytes(e.btf.unwrap()).to_vec()
     };
-    let out = run(Command::new(ours())
-        .args(["resolve", "--kfunc-tags", "--json"])
-        .arg(&obj));
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let rep: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rep = resolve_with_tags(&obj);
     assert_eq!(rep["tags_added"], 0);
     let d = std::fs::read(&obj).unwrap();
     let e = ElfInfo::parse(&d).unwrap();
