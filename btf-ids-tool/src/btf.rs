@@ -100,6 +100,42 @@ fn err<T>(offset: usize, msg: impl Into<String>) -> Result<T, BtfError> {
     })
 }
 
+/// The `u32` at `at` in `b` in the blob's byte order (0 past the end, which
+/// the callers' length checks rule out).
+#[inline(always)]
+fn word<const BE: bool>(b: &[u8], at: usize) -> u32 {
+    match b.get(at..at + 4) {
+        Some(&[x0, x1, x2, x3]) if BE => u32::from_be_bytes([x0, x1, x2, x3]),
+        Some(&[x0, x1, x2, x3]) => u32::from_le_bytes([x0, x1, x2, x3]),
+        _ => 0,
+    }
+}
+
+/// What the type pass leaves for [`Btf::check_links`]: the links whose
+/// target it had not seen yet, as (own index, target id). A func pointing
+/// back is checked on the spot; a chain of backward links cannot loop, so
+/// only a forward (or self) link can close a loop.
+#[derive(Default)]
+struct Links {
+    funcs: Vec<(u32, u32)>,
+    refs: Vec<(u32, u32)>,
+}
+
+/// Kinds whose single link can be part of a loop (`ARRAY` through its
+/// element type).
+fn is_ref_kind(k: u8) -> bool {
+    matches!(
+        k,
+        kind::PTR
+            | kind::TYPEDEF
+            | kind::VOLATILE
+            | kind::CONST
+            | kind::RESTRICT
+            | kind::TYPE_TAG
+            | kind::ARRAY
+    )
+}
+
 /// The decoded common part of a type record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TypeHeader {
@@ -129,6 +165,8 @@ pub struct Btf<'a> {
     strs_start: usize,
     /// Offset of each own type within `types`.
     offsets: Vec<u32>,
+    /// Kind of each own type.
+    kinds: Vec<u8>,
     /// First own type id (1 for a base, base's count for split BTF).
     start_id: u32,
     /// First own string offset (0 for a base).
@@ -243,6 +281,7 @@ impl<'a> Btf<'a> {
             strs,
             strs_start,
             offsets: Vec::new(),
+            kinds: Vec::new(),
             start_id,
             start_str_off,
             base,
@@ -262,184 +301,247 @@ impl<'a> Btf<'a> {
     }
 
     /// One pass over the type section: records each type's offset and
-    /// checks record sizes, name offsets and type references (against the
-    /// final count, known at the end: the largest reference is kept). A
-    /// second pass over the few types that need it (funcs, and the
-    /// reference kinds that can form loops) follows.
+    /// kind and checks record sizes, name offsets and type references
+    /// (against the final count, known at the end: the largest reference is
+    /// kept). A func must point at a func_proto, and chains of reference
+    /// kinds must not loop: links to types not seen yet are left for
+    /// [`Btf::check_links`].
     fn index_types(&mut self) -> Result<(), BtfError> {
+        // One copy of the loop per byte order, so that reading a word is a
+        // plain load (this pass reads every member of every type).
+        let links = if self.big_endian {
+            self.index_types_in::<true>()?
+        } else {
+            self.index_types_in::<false>()?
+        };
+        self.check_links(&links)
+    }
+
+    fn index_types_in<const BE: bool>(&mut self) -> Result<Links, BtfError> {
         let types = self.types;
         let start_id = self.start_id as u64;
-        // Smallest record is 12 bytes: reserve for an average of 16.
-        let mut offsets: Vec<u32> = Vec::with_capacity(types.len() / 16 + 1);
-        // Indices of funcs and of loop-capable reference kinds.
-        let mut deferred: Vec<u32> = Vec::new();
-        // Largest type reference and where it was.
-        let mut max_ref: (u32, usize, u64) = (0, 0, 0);
+        // At most one type per 12 bytes. Reserving that much costs address
+        // space only, and the vectors never move while they fill.
+        let mut offsets: Vec<u32> = Vec::with_capacity(types.len() / TYPE_LEN + 1);
+        let mut kinds: Vec<u8> = Vec::with_capacity(types.len() / TYPE_LEN + 1);
+        let mut links = Links::default();
+        // Largest type reference: checked once at the end, when the count is
+        // known (where it sits is looked up only for the error message).
+        let mut max_ref = 0u32;
+        // Own string offsets: [str_lo, str_hi); anything else is looked up
+        // in the base.
+        let (str_lo, str_hi) = (self.start_str_off, self.start_str_off as u64 + self.strs.len() as u64);
         let mut off = 0usize;
         while off < types.len() {
             let abs = self.types_start + off;
-            let id = start_id + offsets.len() as u64;
-            if types.len() - off < TYPE_LEN {
+            let idx = offsets.len() as u32;
+            let id = start_id + idx as u64;
+            let Some(head) = types[off..].first_chunk::<TYPE_LEN>() else {
                 return err(abs, format!("type id {id}: truncated type record"));
-            }
-            let t = self.header_at(off);
-            let vlen = t.vlen as usize;
-            let extra = match t.kind {
-                kind::INT => 4,
-                kind::PTR | kind::FWD | kind::TYPEDEF | kind::VOLATILE | kind::CONST => 0,
-                kind::RESTRICT | kind::FUNC | kind::FLOAT | kind::TYPE_TAG => 0,
-                kind::ARRAY => 12,
-                kind::STRUCT | kind::UNION | kind::DATASEC | kind::ENUM64 => 12 * vlen,
-                kind::ENUM | kind::FUNC_PROTO => 8 * vlen,
-                kind::VAR | kind::DECL_TAG => 4,
-                k => return err(abs + 4, format!("unknown kind {k} for type id {id}")),
             };
-            let len = TYPE_LEN + extra;
-            if types.len() - off < len {
-                return err(
-                    abs,
-                    format!("type id {id} record ({len} bytes) runs past the type section"),
-                );
-            }
-            if !self.name_off_valid(t.name_off) {
-                return err(
-                    abs,
-                    format!(
-                        "type id {id}: name offset {:#x} past the string section",
-                        t.name_off
-                    ),
-                );
-            }
-            if id >= u32::MAX as u64 {
-                return err(abs, "type count overflows 32 bits");
-            }
-            let mut see = |r: u32, at: usize| {
-                if r > max_ref.0 {
-                    max_ref = (r, at, id);
-                }
-            };
-            match t.kind {
+            let name_off = word::<BE>(head, 0);
+            let info = word::<BE>(head, 4);
+            let target = word::<BE>(head, 8);
+            let k = ((info >> 24) & 0x1f) as u8;
+            let vlen = (info & 0xffff) as usize;
+            // Record length, and the target for the one-link kinds.
+            let (extra, link) = match k {
                 kind::PTR
                 | kind::TYPEDEF
                 | kind::VOLATILE
                 | kind::CONST
                 | kind::RESTRICT
-                | kind::TYPE_TAG => {
-                    see(t.size_or_type, abs + 8);
-                    if t.size_or_type as u64 >= start_id {
-                        deferred.push(offsets.len() as u32);
-                    }
+                | kind::TYPE_TAG => (0, Some(target)),
+                kind::FUNC => (0, None),
+                kind::INT => (4, None),
+                kind::FWD | kind::FLOAT => (0, None),
+                kind::ARRAY => (12, None),
+                kind::STRUCT | kind::UNION | kind::DATASEC | kind::ENUM64 => (12 * vlen, None),
+                kind::ENUM | kind::FUNC_PROTO => (8 * vlen, None),
+                kind::VAR | kind::DECL_TAG => (4, None),
+                k => return err(abs + 4, format!("unknown kind {k} for type id {id}")),
+            };
+            let len = TYPE_LEN + extra;
+            let Some(body) = types.get(off + TYPE_LEN..off + len) else {
+                return err(
+                    abs,
+                    format!("type id {id} record ({len} bytes) runs past the type section"),
+                );
+            };
+            let own_name = name_off >= str_lo && (name_off as u64) < str_hi;
+            if !own_name && !self.name_off_valid(name_off) {
+                return err(
+                    abs,
+                    format!("type id {id}: name offset {name_off:#x} past the string section"),
+                );
+            }
+            if id >= u32::MAX as u64 {
+                return err(abs, "type count overflows 32 bits");
+            }
+            if let Some(t) = link {
+                max_ref = max_ref.max(t);
+                if t as u64 >= id {
+                    links.refs.push((idx, t));
                 }
-                kind::FUNC => {
-                    see(t.size_or_type, abs + 8);
-                    deferred.push(offsets.len() as u32);
-                }
-                kind::VAR | kind::DECL_TAG => see(t.size_or_type, abs + 8),
-                kind::FUNC_PROTO => {
-                    see(t.size_or_type, abs + 8);
-                    for p in 0..vlen {
-                        let at = off + TYPE_LEN + 8 * p + 4;
-                        see(self.u32_at(types, at).unwrap_or(0), self.types_start + at);
+            } else {
+                match k {
+                    kind::FUNC => {
+                        max_ref = max_ref.max(target);
+                        let back = match (target as u64).checked_sub(start_id) {
+                            Some(t) if t < idx as u64 => Some(kinds[t as usize]),
+                            Some(_) => None,
+                            None => Some(self.base.and_then(|b| b.kind_at(target)).unwrap_or(0)),
+                        };
+                        match back {
+                            Some(kind::FUNC_PROTO) => {}
+                            Some(_) => return Err(Self::func_error(abs, id)),
+                            None => links.funcs.push((idx, target)),
+                        }
                     }
-                }
-                kind::ARRAY => {
-                    for at in [off + TYPE_LEN, off + TYPE_LEN + 4] {
-                        see(self.u32_at(types, at).unwrap_or(0), self.types_start + at);
+                    kind::VAR | kind::DECL_TAG => max_ref = max_ref.max(target),
+                    kind::FUNC_PROTO => {
+                        let mut m = target;
+                        for p in body.chunks_exact(8) {
+                            m = m.max(word::<BE>(p, 4));
+                        }
+                        max_ref = max_ref.max(m);
                     }
-                    if self.u32_at(types, off + TYPE_LEN).unwrap_or(0) as u64 >= start_id {
-                        deferred.push(offsets.len() as u32);
+                    kind::ARRAY => {
+                        let elem = word::<BE>(body, 0);
+                        max_ref = max_ref.max(elem).max(word::<BE>(body, 4));
+                        if elem as u64 >= id {
+                            links.refs.push((idx, elem));
+                        }
                     }
-                }
-                kind::STRUCT | kind::UNION | kind::DATASEC => {
-                    // Members are {name_off, type, offset}; a datasec's
-                    // var_secinfo is {type, offset, size}.
-                    let field = if t.kind == kind::DATASEC { 0 } else { 4 };
-                    for m in 0..vlen {
-                        let at = off + TYPE_LEN + 12 * m + field;
-                        see(self.u32_at(types, at).unwrap_or(0), self.types_start + at);
+                    kind::STRUCT | kind::UNION => {
+                        // Members are {name_off, type, offset}.
+                        let mut m = 0;
+                        for f in body.chunks_exact(12) {
+                            m = m.max(word::<BE>(f, 4));
+                        }
+                        max_ref = max_ref.max(m);
                     }
+                    kind::DATASEC => {
+                        // A var_secinfo is {type, offset, size}.
+                        let mut m = 0;
+                        for v in body.chunks_exact(12) {
+                            m = m.max(word::<BE>(v, 0));
+                        }
+                        max_ref = max_ref.max(m);
+                    }
+                    _ => {}
                 }
-                _ => {}
             }
             offsets.push(off as u32);
+            kinds.push(k);
             off += len;
         }
         let total = start_id + offsets.len() as u64;
-        if max_ref.0 as u64 >= total {
-            return err(
-                max_ref.1,
-                format!(
-                    "type id {} refers to type id {}, past the last id {}",
-                    max_ref.2,
-                    max_ref.0,
-                    total - 1
-                ),
-            );
-        }
         self.offsets = offsets;
-        self.check_deferred(&deferred)
+        self.kinds = kinds;
+        if max_ref as u64 >= total {
+            return Err(self.ref_error(max_ref, total));
+        }
+        Ok(links)
     }
 
-    /// Funcs must point at a func_proto; chains of reference kinds must
-    /// not loop.
-    fn check_deferred(&self, deferred: &[u32]) -> Result<(), BtfError> {
-        let n = self.offsets.len();
+    /// The error for a reference to `r`, past the last id: names the first
+    /// type holding it and where.
+    fn ref_error(&self, r: u32, total: u64) -> BtfError {
+        let holder = (0..self.offsets.len() as u32)
+            .map(|i| self.start_id + i)
+            .find(|&id| {
+                let rec = self.own_record(id).unwrap_or(&[]);
+                (8..rec.len()).step_by(4).any(|w| self.u32_at(rec, w) == Some(r))
+            })
+            .unwrap_or(self.start_id);
+        BtfError {
+            offset: self.offset_of_ref(holder, r),
+            msg: format!(
+                "type id {holder} refers to type id {r}, past the last id {}",
+                total - 1
+            ),
+        }
+    }
+
+    /// Absolute offset of the word in `holder`'s record that holds `r`
+    /// (for an error message; the record start if not found).
+    fn offset_of_ref(&self, holder: u32, r: u32) -> usize {
+        let i = (holder - self.start_id) as usize;
+        let off = self.offsets.get(i).map_or(0, |&o| o as usize);
+        let rec = self.own_record(holder).unwrap_or(&[]);
+        (8..rec.len())
+            .step_by(4)
+            .find(|&w| self.u32_at(rec, w) == Some(r))
+            .map_or(self.types_start + off, |w| self.types_start + off + w)
+    }
+
+    /// The kind of one of this BTF's own types or of a base type.
+    fn kind_at(&self, id: u32) -> Option<u8> {
+        match id.checked_sub(self.start_id) {
+            Some(i) => self.kinds.get(i as usize).copied(),
+            None => self.base?.kind_at(id),
+        }
+    }
+
+    fn func_error(abs: usize, id: u64) -> BtfError {
+        BtfError {
+            offset: abs + 8,
+            msg: format!("func type id {id} does not point to a func_proto"),
+        }
+    }
+
+    /// The checks [`Btf::index_types`] left: forward funcs, and loops when a
+    /// forward link reaches another reference kind (else every chain runs
+    /// to lower ids only and ends).
+    fn check_links(&self, links: &Links) -> Result<(), BtfError> {
+        for &(idx, target) in &links.funcs {
+            if self.kind_at(target) != Some(kind::FUNC_PROTO) {
+                let abs = self.types_start + self.offsets[idx as usize] as usize;
+                return Err(Self::func_error(abs, (self.start_id + idx) as u64));
+            }
+        }
+        // Every loop holds a forward (or self) link, so walking from the
+        // source of each forward link that reaches another reference kind
+        // finds every loop. Walks stop at types a walk has already cleared.
+        let link_of = |i: usize| -> Option<usize> {
+            let k = *self.kinds.get(i)?;
+            if !is_ref_kind(k) {
+                return None;
+            }
+            let off = self.offsets[i] as usize;
+            let at = if k == kind::ARRAY { off + TYPE_LEN } else { off + 8 };
+            let t = self.u32_at(self.types, at)?.checked_sub(self.start_id)? as usize;
+            self.kinds.get(t).is_some_and(|&k| is_ref_kind(k)).then_some(t)
+        };
+        // 0: not seen, 1: on the current walk, 2: cleared.
         let mut state: Vec<u8> = Vec::new();
-        let mut chain: Vec<usize> = Vec::new();
-        for &start in deferred {
-            let start = start as usize;
-            let off = self.offsets[start] as usize;
-            let t = self.header_at(off);
-            if t.kind == kind::FUNC {
-                if self.kind_of(t.size_or_type) != Some(kind::FUNC_PROTO) {
-                    return err(
-                        self.types_start + off + 8,
-                        format!(
-                            "func type id {} does not point to a func_proto",
-                            self.start_id as usize + start
-                        ),
-                    );
-                }
+        let mut walk: Vec<usize> = Vec::new();
+        for &(src, _) in &links.refs {
+            if link_of(src as usize).is_none() {
                 continue;
             }
             if state.is_empty() {
-                state = vec![0u8; n];
+                state = vec![0u8; self.offsets.len()];
             }
-            if state[start] != 0 {
-                continue;
+            let mut cur = Some(src as usize);
+            walk.clear();
+            while let Some(c) = cur {
+                match state[c] {
+                    2 => break,
+                    1 => {
+                        return err(
+                            self.types_start + self.offsets[c] as usize,
+                            format!("type loop through type id {}", self.start_id as usize + c),
+                        )
+                    }
+                    _ => {}
+                }
+                state[c] = 1;
+                walk.push(c);
+                cur = link_of(c);
             }
-            let mut cur = start;
-            chain.clear();
-            loop {
-                if state[cur] == 2 {
-                    break;
-                }
-                if state[cur] == 1 {
-                    return err(
-                        self.types_start + self.offsets[cur] as usize,
-                        format!("type loop through type id {}", self.start_id as usize + cur),
-                    );
-                }
-                state[cur] = 1;
-                chain.push(cur);
-                let off = self.offsets[cur] as usize;
-                let t = self.header_at(off);
-                let next = match t.kind {
-                    kind::PTR
-                    | kind::TYPEDEF
-                    | kind::VOLATILE
-                    | kind::CONST
-                    | kind::RESTRICT
-                    | kind::TYPE_TAG => t.size_or_type,
-                    kind::ARRAY => self.u32_at(self.types, off + TYPE_LEN).unwrap_or(0),
-                    _ => 0,
-                };
-                if next < self.start_id {
-                    break;
-                }
-                cur = (next - self.start_id) as usize;
-            }
-            for &c in &chain {
+            for &c in &walk {
                 state[c] = 2;
             }
         }
@@ -516,6 +618,30 @@ impl<'a> Btf<'a> {
         }
         let off = *self.offsets.get((id - self.start_id) as usize)? as usize;
         Some(self.header_at(off))
+    }
+
+    /// The kinds of this BTF's own types, from [`Btf::start_id`] on.
+    pub fn own_kinds(&self) -> &[u8] {
+        &self.kinds
+    }
+
+    /// The name offset of type `id`.
+    #[inline]
+    pub fn name_off(&self, id: u32) -> Option<u32> {
+        if id < self.start_id {
+            return self.base?.name_off(id);
+        }
+        let off = *self.offsets.get((id - self.start_id) as usize)? as usize;
+        self.u32_at(self.types, off)
+    }
+
+    /// The string table from `off` to its end (the base's for offsets below
+    /// this BTF's own strings): the string at `off` and whatever follows.
+    pub fn string_tail(&self, off: u32) -> Option<&'a [u8]> {
+        if off < self.start_str_off {
+            return self.base?.string_tail(off);
+        }
+        self.strs.get((off - self.start_str_off) as usize..)
     }
 
     /// The raw record (header plus trailing data) of one of this BTF's own
@@ -685,6 +811,64 @@ mod tests {
         let data = blob(&t, b"\0\0\0t\0");
         let e = Btf::parse(&data).unwrap_err();
         assert!(e.msg.contains("loop"), "{e}");
+    }
+
+    #[test]
+    fn checks_forward_links() {
+        let int = [1, info(kind::INT, 0), 4, 32];
+        let parse = |rest: &[u32]| {
+            let mut t = int.to_vec();
+            t.extend_from_slice(rest);
+            Btf::parse(&blob(&t, b"\0int\0")).map(|b| b.type_count())
+        };
+        // 2: func -> 3 (a func_proto defined after it): accepted.
+        assert_eq!(
+            parse(&[0, info(kind::FUNC, 0), 3, 0, info(kind::FUNC_PROTO, 0), 1]),
+            Ok(4)
+        );
+        // 2: func -> 3, a ptr: refused, forward or backward.
+        let fwd = parse(&[0, info(kind::FUNC, 0), 3, 0, info(kind::PTR, 0), 1]);
+        assert!(fwd.unwrap_err().msg.contains("func_proto"));
+        let back = parse(&[0, info(kind::PTR, 0), 1, 0, info(kind::FUNC, 0), 2]);
+        assert!(back.unwrap_err().msg.contains("func_proto"));
+        // A forward chain that ends: 2: ptr -> 3: const -> 4: ptr -> 1.
+        let chain = [
+            0,
+            info(kind::PTR, 0),
+            3,
+            0,
+            info(kind::CONST, 0),
+            4,
+            0,
+            info(kind::PTR, 0),
+            1,
+        ];
+        assert_eq!(parse(&chain), Ok(5));
+        // A self link, and a loop through an array's element type:
+        // 2: ptr -> 3: array of 4 -> 4: typedef -> 2.
+        let own = parse(&[0, info(kind::PTR, 0), 2]);
+        assert!(own.unwrap_err().msg.contains("type loop"));
+        let arr = [
+            0,
+            info(kind::PTR, 0),
+            3,
+            0,
+            info(kind::ARRAY, 0),
+            0,
+            4,
+            1,
+            2,
+            0,
+            info(kind::TYPEDEF, 0),
+            2,
+        ];
+        let e = parse(&arr).unwrap_err();
+        assert!(e.msg.contains("type loop"), "{e}");
+        // A reference past the last id names its holder.
+        let far = parse(&[0, info(kind::PTR, 0), 1, 0, info(kind::PTR, 0), 9]);
+        let e = far.unwrap_err();
+        assert!(e.msg.contains("type id 3 refers to type id 9"), "{e}");
+        assert_eq!(e.offset, 24 + 16 + 12 + 8);
     }
 
     #[test]

@@ -31,6 +31,7 @@ pub mod flags;
 pub mod ids;
 pub mod layout;
 pub mod map;
+pub mod names;
 pub mod resolve;
 pub mod write;
 

@@ -24,50 +24,11 @@ use crate::btf::{Btf, BtfError};
 use crate::elf::{ElfInfo, SectionInfo};
 use crate::ids::{parse_symbol, IdKind, Parsed};
 use crate::Error;
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use crate::names::{hash_cstr, hash_name, NameTable};
+use std::collections::HashSet;
 
 /// resolve_btfids' limit of addresses per name (`ADDR_CNT`).
 pub const ADDR_CNT: usize = 100;
-
-/// A small, fast non-cryptographic hasher for name lookups (FxHash style).
-#[derive(Default, Clone, Copy)]
-pub struct FxHasher(u64);
-
-impl Hasher for FxHasher {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        const K: u64 = 0x517c_c1b7_2722_0a95;
-        let mut h = self.0;
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let w = u64::from_le_bytes(c.try_into().unwrap_or([0; 8]));
-            h = (h.rotate_left(5) ^ w).wrapping_mul(K);
-        }
-        let rem = chunks.remainder();
-        if !rem.is_empty() {
-            let mut b = [0u8; 8];
-            b[..rem.len()].copy_from_slice(rem);
-            h = (h.rotate_left(5) ^ u64::from_le_bytes(b)).wrapping_mul(K);
-        }
-        self.0 = h;
-    }
-    #[inline]
-    fn write_u8(&mut self, i: u8) {
-        self.0 = (self.0.rotate_left(5) ^ i as u64).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-    #[inline]
-    fn write_usize(&mut self, i: usize) {
-        self.0 = (self.0.rotate_left(5) ^ i as u64).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-/// A `HashMap` with [`FxHasher`].
-pub type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
 /// One name of one kind, with every address it must be written to.
 #[derive(Debug, Clone)]
@@ -80,7 +41,19 @@ pub struct NameEntry<'a> {
     pub id: u32,
     /// Further ids found for the same name and kind.
     pub others: Vec<u32>,
+    /// [`kind_hash`] of the kind and name.
+    pub hash: u64,
 }
+
+/// The [`NameTable`] hash of a (kind, name) pair, from the name's hash.
+#[inline(always)]
+fn kind_hash(ki: usize, name_hash: u64) -> u64 {
+    name_hash ^ (ki as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+}
+
+/// A [`NameTable`] value: kind index in the top two bits, entry index below.
+const IDX_BITS: u32 = 30;
+const IDX_MASK: u32 = (1 << IDX_BITS) - 1;
 
 /// A set or set8 symbol.
 #[derive(Debug, Clone)]
@@ -102,8 +75,8 @@ pub struct SetSym<'a> {
 pub struct Collected<'a> {
     /// Names per kind (index: [`IdKind::index`]).
     pub names: [Vec<NameEntry<'a>>; 4],
-    /// Name lookup per kind.
-    pub lookup: [FxMap<&'a [u8], usize>; 4],
+    /// (kind, name) lookup; values as packed by [`IDX_BITS`].
+    pub lookup: NameTable,
     /// Symbol occurrences per kind (resolve_btfids' `nr_<kind>`).
     pub nr: [usize; 4],
     /// Sets.
@@ -113,12 +86,11 @@ pub struct Collected<'a> {
 impl<'a> Collected<'a> {
     /// Collects the `__BTF_ID__` symbols of `elf`'s `.BTF_ids`.
     pub fn collect(elf: &ElfInfo<'a>, sec: SectionInfo) -> Result<Self, Error> {
-        let mut c = Collected::default();
-        let cap = elf.symbols.len() / 2;
-        for m in c.lookup.iter_mut() {
-            m.reserve(cap);
-        }
-        let mut set_names: FxMap<&'a [u8], ()> = FxMap::default();
+        let mut c = Collected {
+            lookup: NameTable::with_capacity(elf.symbols.len()),
+            ..Default::default()
+        };
+        let mut set_names: HashSet<&'a [u8]> = HashSet::new();
         for sym in &elf.symbols {
             let parsed = match parse_symbol(sym.name) {
                 Ok(Some(p)) => p,
@@ -139,16 +111,31 @@ impl<'a> Collected<'a> {
                 Parsed::Id(k, name) => {
                     let ki = k.index();
                     c.nr[ki] += 1;
-                    let idx = *c.lookup[ki].entry(name).or_insert_with(|| {
-                        c.names[ki].push(NameEntry {
-                            name,
-                            addrs: Vec::new(),
-                            id: 0,
-                            others: Vec::new(),
-                        });
-                        c.names[ki].len() - 1
+                    let hash = kind_hash(ki, hash_name(name));
+                    let names = &c.names;
+                    let found = c.lookup.find(hash, |v| {
+                        let e = &names[(v >> IDX_BITS) as usize][(v & IDX_MASK) as usize];
+                        e.hash == hash && e.name == name
                     });
-                    let e = &mut c.names[ki][idx];
+                    let packed = match found {
+                        Some(v) => v,
+                        None => {
+                            c.names[ki].push(NameEntry {
+                                name,
+                                addrs: Vec::new(),
+                                id: 0,
+                                others: Vec::new(),
+                                hash,
+                            });
+                            let v = ((ki as u32) << IDX_BITS) | (c.names[ki].len() - 1) as u32;
+                            // The table holds one entry per symbol.
+                            if !c.lookup.insert(hash, v) {
+                                return Err(Error::new("too many symbols").symbol(&sym.name_str()));
+                            }
+                            v
+                        }
+                    };
+                    let e = &mut c.names[ki][(packed & IDX_MASK) as usize];
                     if e.addrs.len() >= ADDR_CNT {
                         return Err(Error::new(format!(
                             "FAILED symbol {} crossed the number of allowed lists",
@@ -159,7 +146,7 @@ impl<'a> Collected<'a> {
                     e.addrs.push(rel);
                 }
                 Parsed::Set { set8, name } => {
-                    if set_names.insert(name, ()).is_some() {
+                    if !set_names.insert(name) {
                         return Err(Error::new(format!(
                             "FAILED malformed data for set '{}': defined twice",
                             String::from_utf8_lossy(name)
@@ -216,28 +203,52 @@ impl<'a> Collected<'a> {
         // 1. Find every (type id, kind, name) match; large BTF is scanned in
         //    two halves on two threads.
         let total = btf.type_count();
-        let lookup = &self.lookup;
+        let (lookup, names) = (&self.lookup, &self.names);
+        // Which kinds are looked at: an IdKind index per BTF kind.
+        let mut wanted = [u8::MAX; 32];
+        for k in IdKind::ALL {
+            if !names[k.index()].is_empty() {
+                wanted[k.btf_kind() as usize] = k.index() as u8;
+            }
+        }
         let scan = |from: u32, to: u32| -> Result<Vec<(u32, u8, u32)>, BtfError> {
             let mut out = Vec::new();
-            for id in from..to {
-                let Some(t) = btf.type_header(id) else {
-                    continue;
-                };
-                let Some(k) = IdKind::from_btf_kind(t.kind) else {
-                    continue;
-                };
-                let ki = k.index();
-                if lookup[ki].is_empty() {
+            // Base first, so that matches come in id order.
+            let mut parts = vec![btf];
+            while let Some(b) = parts[parts.len() - 1].base() {
+                parts.push(b);
+            }
+            for b in parts.into_iter().rev() {
+                let first = b.start_id();
+                let (lo, hi) = (from.max(first), to.min(b.start_id() + b.own_kinds().len() as u32));
+                if lo >= hi {
                     continue;
                 }
-                let Some(name) = btf.name_bytes(t.name_off) else {
-                    return Err(BtfError {
+                let range = (lo - first) as usize..(hi - first) as usize;
+                for (i, &k) in b.own_kinds()[range].iter().enumerate() {
+                    let ki = wanted[(k & 31) as usize];
+                    if ki == u8::MAX {
+                        continue;
+                    }
+                    let id = lo + i as u32;
+                    let malformed = || BtfError {
                         offset: 0,
                         msg: format!("FAILED: malformed BTF, can't resolve name for ID {id}"),
+                    };
+                    let tail = b
+                        .name_off(id)
+                        .and_then(|o| b.string_tail(o))
+                        .ok_or_else(malformed)?;
+                    let (h, len) = hash_cstr(tail).ok_or_else(malformed)?;
+                    let h = kind_hash(ki as usize, h);
+                    let name = &tail[..len];
+                    let found = lookup.find(h, |v| {
+                        let e = &names[(v >> IDX_BITS) as usize][(v & IDX_MASK) as usize];
+                        e.hash == h && e.name == name
                     });
-                };
-                if let Some(&i) = lookup[ki].get(name) {
-                    out.push((id, ki as u8, i as u32));
+                    if let Some(v) = found {
+                        out.push((id, ki, v & IDX_MASK));
+                    }
                 }
             }
             Ok(out)

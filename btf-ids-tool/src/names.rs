@@ -1,0 +1,231 @@
+//! Name hashing and the (kind, name) table that `resolve` looks BTF names up
+//! in.
+//!
+//! Why not a `HashMap<&[u8], _>`: a BTF name is a NUL-terminated string of
+//! unknown length, so hashing it through `Hash for [u8]` first needs a
+//! `memchr` for its end and then a second pass for the hash. [`hash_cstr`]
+//! finds the NUL and hashes in one pass, eight bytes at a time, and
+//! [`NameTable`] is probed with that precomputed hash. For vmlinux that is
+//! some 80,000 names per resolve, most of which are in no table at all.
+
+/// Multiplier of the word mix (FxHash's).
+const K: u64 = 0x517c_c1b7_2722_0a95;
+/// Every byte 0x01 / 0x80, for finding a zero byte in a word.
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+#[inline(always)]
+fn mix(h: u64, w: u64) -> u64 {
+    (h.rotate_left(5) ^ w).wrapping_mul(K)
+}
+
+#[inline(always)]
+fn finish(h: u64) -> u64 {
+    // The table indexes by the high bits; fold the low ones in.
+    h ^ (h >> 32)
+}
+
+/// Hashes a name of known length. Equal to [`hash_cstr`] of the same bytes
+/// followed by a NUL.
+pub fn hash_name(name: &[u8]) -> u64 {
+    let mut h = 0;
+    let mut words = name.chunks_exact(8);
+    for w in &mut words {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(w);
+        h = mix(h, u64::from_le_bytes(b));
+    }
+    let rest = words.remainder();
+    if !rest.is_empty() {
+        let mut b = [0u8; 8];
+        b[..rest.len()].copy_from_slice(rest);
+        h = mix(h, u64::from_le_bytes(b));
+    }
+    finish(h)
+}
+
+/// Hashes the NUL-terminated string at the start of `s` and returns the
+/// hash and the string's length; `None` if `s` holds no NUL.
+#[inline]
+pub fn hash_cstr(s: &[u8]) -> Option<(u64, usize)> {
+    let mut h = 0;
+    let mut i = 0;
+    while let Some(w) = s.get(i..i + 8) {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(w);
+        let w = u64::from_le_bytes(b);
+        // The lowest set bit of `zero` marks the first zero byte (bits above
+        // it may be false positives, never bits below).
+        let zero = w.wrapping_sub(LO) & !w & HI;
+        if zero != 0 {
+            let n = (zero.trailing_zeros() / 8) as usize;
+            if n > 0 {
+                h = mix(h, w & ((1u64 << (8 * n)) - 1));
+            }
+            return Some((finish(h), i + n));
+        }
+        h = mix(h, w);
+        i += 8;
+    }
+    let rest = &s[i..];
+    let n = memchr::memchr(0, rest)?;
+    if n > 0 {
+        let mut b = [0u8; 8];
+        b[..n].copy_from_slice(&rest[..n]);
+        h = mix(h, u64::from_le_bytes(b));
+    }
+    Some((finish(h), i + n))
+}
+
+/// An open-addressing table of `u32` values, probed with a caller-computed
+/// hash and a caller-given equality test (the values index the caller's
+/// own entries, which hold the keys). Sized once for a known number of
+/// entries, so it never grows.
+///
+/// Most lookups are for names the table does not hold (vmlinux has some
+/// 80,000 funcs, structs, unions and typedefs; an object names a few
+/// thousand), so a bitmap of 8 bits per entry, small enough to stay in the
+/// first-level cache, answers most of them before the slots are read. Each
+/// slot keeps the high half of its hash beside the value, so the caller's
+/// entry is read only when that half matches.
+#[derive(Debug, Default)]
+pub struct NameTable {
+    /// High 32 bits of the hash, then `value + 1`; 0 is empty.
+    slots: Vec<u64>,
+    /// One bit per low-bits hash value of the entries.
+    seen: Vec<u64>,
+    shift: u32,
+    len: usize,
+}
+
+impl NameTable {
+    /// A table for at most `n` entries (kept at most half full).
+    pub fn with_capacity(n: usize) -> Self {
+        let size = (n.max(4) * 2).next_power_of_two();
+        NameTable {
+            slots: vec![0; size],
+            seen: vec![0; (size * 4 / 64).max(1)],
+            shift: 64 - size.trailing_zeros(),
+            len: 0,
+        }
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the table is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    #[inline(always)]
+    fn mask(&self) -> usize {
+        self.slots.len() - 1
+    }
+
+    /// Word and bit of `hash` in `seen`.
+    #[inline(always)]
+    fn seen_bit(&self, hash: u64) -> (usize, u64) {
+        let b = hash as usize & (self.seen.len() * 64 - 1);
+        (b / 64, 1 << (b % 64))
+    }
+
+    /// The value whose entry `is` accepts, among those stored under `hash`.
+    #[inline]
+    pub fn find(&self, hash: u64, mut is: impl FnMut(u32) -> bool) -> Option<u32> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        let (w, bit) = self.seen_bit(hash);
+        if self.seen[w] & bit == 0 {
+            return None;
+        }
+        let mut i = (hash >> self.shift) as usize;
+        let tag = hash & !0xffff_ffff;
+        loop {
+            let s = self.slots[i];
+            if s == 0 {
+                return None;
+            }
+            let v = (s as u32).wrapping_sub(1);
+            if s & !0xffff_ffff == tag && is(v) {
+                return Some(v);
+            }
+            i = (i + 1) & self.mask();
+        }
+    }
+
+    /// Stores `value` under `hash` (a key [`NameTable::find`] did not
+    /// find). False when the table is full (more entries than its
+    /// capacity) or `value` is `u32::MAX`.
+    pub fn insert(&mut self, hash: u64, value: u32) -> bool {
+        let Some(v) = value.checked_add(1) else {
+            return false;
+        };
+        if self.slots.is_empty() || 2 * (self.len + 1) > self.slots.len() {
+            return false;
+        }
+        let mut i = (hash >> self.shift) as usize;
+        while self.slots[i] != 0 {
+            i = (i + 1) & self.mask();
+        }
+        self.slots[i] = (hash & !0xffff_ffff) | v as u64;
+        let (w, bit) = self.seen_bit(hash);
+        self.seen[w] |= bit;
+        self.len += 1;
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cstr_hash_matches_name_hash() {
+        let names: Vec<Vec<u8>> = (0..40)
+            .map(|n| (0..n).map(|i| b'a' + (i * 7 % 26) as u8).collect())
+            .collect();
+        for n in &names {
+            // Followed by junk, and at the very end of the buffer.
+            let mut s = n.clone();
+            s.push(0);
+            let end = s.clone();
+            s.extend_from_slice(b"junk\xffjunk\x01junk");
+            assert_eq!(hash_cstr(&s), Some((hash_name(n), n.len())), "{n:?}");
+            assert_eq!(hash_cstr(&end), Some((hash_name(n), n.len())), "{n:?}");
+        }
+        assert_eq!(hash_cstr(b"no terminator"), None);
+        assert_eq!(hash_cstr(b"0123456789abcdef"), None);
+        // A 0x80 byte before the NUL must not be taken for it.
+        assert_eq!(hash_cstr(b"\x80\x81\0"), Some((hash_name(b"\x80\x81"), 2)));
+        assert_eq!(hash_cstr(b"\x01\0"), Some((hash_name(b"\x01"), 1)));
+    }
+
+    #[test]
+    fn table_finds_what_it_holds() {
+        let keys: Vec<String> = (0..1000).map(|i| format!("name_{i}")).collect();
+        let mut t = NameTable::with_capacity(keys.len());
+        for (i, k) in keys.iter().enumerate() {
+            let h = hash_name(k.as_bytes());
+            assert_eq!(t.find(h, |v| keys[v as usize] == *k), None);
+            assert!(t.insert(h, i as u32));
+        }
+        assert_eq!(t.len(), keys.len());
+        for (i, k) in keys.iter().enumerate() {
+            let h = hash_name(k.as_bytes());
+            assert_eq!(t.find(h, |v| keys[v as usize] == *k), Some(i as u32));
+        }
+        let h = hash_name(b"absent");
+        assert_eq!(t.find(h, |v| keys[v as usize] == "absent"), None);
+        // Full: a table for one entry takes no more than its slots allow.
+        let mut small = NameTable::with_capacity(1);
+        let stored = (0..keys.len())
+            .filter(|&i| small.insert(hash_name(keys[i].as_bytes()), i as u32))
+            .count();
+        assert_eq!(stored, 4);
+        assert!(!t.insert(1, u32::MAX));
+    }
+}
