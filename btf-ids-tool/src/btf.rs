@@ -182,6 +182,22 @@ impl<'a> Btf<'a> {
 
     /// Parses BTF, split over `base` when given.
     pub fn parse_split(data: &'a [u8], base: Option<&'a Btf<'a>>) -> Result<Self, BtfError> {
+        Self::parse_visiting(data, base, 0, |_, _, _, _| {})
+    }
+
+    /// [`Btf::parse_split`], calling `visit(id, kind, name_off, name)` for
+    /// each own type whose kind is in the mask `kinds` (bit `1 << kind`) as
+    /// the pass over the type section reaches it (before the checks that
+    /// need the whole section; on error the parse fails anyway). `name` is
+    /// the string table from the type's name on: the name and whatever
+    /// follows its NUL. One pass serves both, while the type records are in
+    /// the cache.
+    pub fn parse_visiting(
+        data: &'a [u8],
+        base: Option<&'a Btf<'a>>,
+        kinds: u32,
+        visit: impl FnMut(u32, u8, u32, &'a [u8]),
+    ) -> Result<Self, BtfError> {
         if data.len() < 8 {
             return err(
                 0,
@@ -286,7 +302,7 @@ impl<'a> Btf<'a> {
             start_str_off,
             base,
         };
-        btf.index_types()?;
+        btf.index_types(kinds, visit)?;
         Ok(btf)
     }
 
@@ -306,18 +322,26 @@ impl<'a> Btf<'a> {
     /// kept). A func must point at a func_proto, and chains of reference
     /// kinds must not loop: links to types not seen yet are left for
     /// [`Btf::check_links`].
-    fn index_types(&mut self) -> Result<(), BtfError> {
+    fn index_types(
+        &mut self,
+        kinds: u32,
+        visit: impl FnMut(u32, u8, u32, &'a [u8]),
+    ) -> Result<(), BtfError> {
         // One copy of the loop per byte order, so that reading a word is a
         // plain load (this pass reads every member of every type).
         let links = if self.big_endian {
-            self.index_types_in::<true>()?
+            self.index_types_in::<true>(kinds, visit)?
         } else {
-            self.index_types_in::<false>()?
+            self.index_types_in::<false>(kinds, visit)?
         };
         self.check_links(&links)
     }
 
-    fn index_types_in<const BE: bool>(&mut self) -> Result<Links, BtfError> {
+    fn index_types_in<const BE: bool>(
+        &mut self,
+        visit_kinds: u32,
+        mut visit: impl FnMut(u32, u8, u32, &'a [u8]),
+    ) -> Result<Links, BtfError> {
         let types = self.types;
         let start_id = self.start_id as u64;
         // At most one type per 12 bytes. Reserving that much costs address
@@ -330,7 +354,10 @@ impl<'a> Btf<'a> {
         let mut max_ref = 0u32;
         // Own string offsets: [str_lo, str_hi); anything else is looked up
         // in the base.
-        let (str_lo, str_hi) = (self.start_str_off, self.start_str_off as u64 + self.strs.len() as u64);
+        let (str_lo, str_hi) = (
+            self.start_str_off,
+            self.start_str_off as u64 + self.strs.len() as u64,
+        );
         let mut off = 0usize;
         while off < types.len() {
             let abs = self.types_start + off;
@@ -368,15 +395,24 @@ impl<'a> Btf<'a> {
                     format!("type id {id} record ({len} bytes) runs past the type section"),
                 );
             };
-            let own_name = name_off >= str_lo && (name_off as u64) < str_hi;
-            if !own_name && !self.name_off_valid(name_off) {
+            let name = if name_off >= str_lo && (name_off as u64) < str_hi {
+                self.strs.get((name_off - str_lo) as usize..)
+            } else if self.name_off_valid(name_off) {
+                self.string_tail(name_off)
+            } else {
+                None
+            };
+            let Some(name) = name else {
                 return err(
                     abs,
                     format!("type id {id}: name offset {name_off:#x} past the string section"),
                 );
-            }
+            };
             if id >= u32::MAX as u64 {
                 return err(abs, "type count overflows 32 bits");
+            }
+            if visit_kinds & (1 << k) != 0 {
+                visit(id as u32, k, name_off, name);
             }
             if let Some(t) = link {
                 max_ref = max_ref.max(t);
@@ -452,7 +488,9 @@ impl<'a> Btf<'a> {
             .map(|i| self.start_id + i)
             .find(|&id| {
                 let rec = self.own_record(id).unwrap_or(&[]);
-                (8..rec.len()).step_by(4).any(|w| self.u32_at(rec, w) == Some(r))
+                (8..rec.len())
+                    .step_by(4)
+                    .any(|w| self.u32_at(rec, w) == Some(r))
             })
             .unwrap_or(self.start_id);
         BtfError {
@@ -510,9 +548,16 @@ impl<'a> Btf<'a> {
                 return None;
             }
             let off = self.offsets[i] as usize;
-            let at = if k == kind::ARRAY { off + TYPE_LEN } else { off + 8 };
+            let at = if k == kind::ARRAY {
+                off + TYPE_LEN
+            } else {
+                off + 8
+            };
             let t = self.u32_at(self.types, at)?.checked_sub(self.start_id)? as usize;
-            self.kinds.get(t).is_some_and(|&k| is_ref_kind(k)).then_some(t)
+            self.kinds
+                .get(t)
+                .is_some_and(|&k| is_ref_kind(k))
+                .then_some(t)
         };
         // 0: not seen, 1: on the current walk, 2: cleared.
         let mut state: Vec<u8> = Vec::new();

@@ -131,12 +131,40 @@ impl<'d> BtfBytes<'d> {
     /// Parses the part that does not depend on anything else: the base if
     /// there is one, else the main BTF. Meant to run on its own thread.
     pub fn parse_first(&self) -> Result<Btf<'_>, Error> {
+        self.parse_first_visiting(0, |_, _, _, _| {})
+    }
+
+    /// [`BtfBytes::parse_first`] with a visitor for each type (see
+    /// [`Btf::parse_visiting`]).
+    pub fn parse_first_visiting<'s>(
+        &'s self,
+        kinds: u32,
+        visit: impl FnMut(u32, u8, u32, &'s [u8]),
+    ) -> Result<Btf<'s>, Error> {
         match &self.base {
-            Some((data, name)) => Btf::parse(data).map_err(|e| {
+            Some((data, name)) => Btf::parse_visiting(data, None, kinds, visit).map_err(|e| {
                 Error::new(format!("FAILED: load base BTF from {name}: {e}")).file(name)
             }),
-            None => Btf::parse(&self.main).map_err(|e| self.main_err(e)),
+            None => {
+                Btf::parse_visiting(&self.main, None, kinds, visit).map_err(|e| self.main_err(e))
+            }
         }
+    }
+
+    /// With a base, parses the split BTF over `first` (the base), calling
+    /// `visit` as [`Btf::parse_visiting`] does; without one, nothing is
+    /// left to parse.
+    pub fn parse_rest_visiting<'s>(
+        &'s self,
+        first: &'s Btf<'s>,
+        kinds: u32,
+        visit: impl FnMut(u32, u8, u32, &'s [u8]),
+    ) -> Result<(), Error> {
+        if self.base.is_some() {
+            Btf::parse_visiting(&self.main, Some(first), kinds, visit)
+                .map_err(|e| self.main_err(e))?;
+        }
+        Ok(())
     }
 
     /// Finishes what [`BtfBytes::parse_first`] started and runs `f`.
@@ -685,23 +713,10 @@ pub fn resolve(file: &Path, opts: &ResolveOptions) -> Result<ResolveReport, Erro
                 .file(&f));
         }
     }
-    // Parse the BTF on a second thread while the symbols are collected.
     // Symbol errors come first, as in resolve_btfids.
     let bytes_res = BtfBytes::load(&opts.src, file, &elf);
-    let (col, first) = match &bytes_res {
-        Ok(bytes) => std::thread::scope(|s| {
-            let h = s.spawn(|| bytes.parse_first());
-            let col = Collected::collect(&elf, sec).map_err(|e| e.file(&f));
-            let first = h
-                .join()
-                .unwrap_or_else(|_| Err(Error::new("BTF parser thread failed")));
-            (col, Some(first))
-        }),
-        Err(_) => (Collected::collect(&elf, sec).map_err(|e| e.file(&f)), None),
-    };
-    let mut col = col?;
+    let mut col = Collected::collect(&elf, sec).map_err(|e| e.file(&f))?;
     let bytes = bytes_res.as_ref().map_err(Clone::clone)?;
-    let first = first.unwrap_or_else(|| Err(Error::new("no BTF")))?;
     if opts.verbose >= 1 {
         for k in IdKind::ALL {
             for e in &col.names[k.index()] {
@@ -711,10 +726,13 @@ pub fn resolve(file: &Path, opts: &ResolveOptions) -> Result<ResolveReport, Erro
         }
     }
     rep.btf = Some(bytes.name().to_string());
-    let mut warn = bytes.finish(first, |btf| {
-        col.resolve(btf, true)
-            .map_err(|e| Error::from(e).file(bytes.name()))
-    })?;
+    // Names are matched as the parse reaches each type (no second pass).
+    let mut m = col.matcher();
+    let kinds = m.kinds();
+    let first = bytes.parse_first_visiting(kinds, |id, k, _, name| m.visit(id, k, name))?;
+    bytes.parse_rest_visiting(&first, kinds, |id, k, _, name| m.visit(id, k, name))?;
+    let found = m.finish();
+    let mut warn = col.apply(found, true);
     let mut ids = elf.section_bytes(sec).to_vec();
     let mut unres = col.patch(&elf, &mut ids).map_err(|e| e.file(&f))?;
     warn.append(&mut unres);
@@ -746,7 +764,7 @@ pub fn resolve(file: &Path, opts: &ResolveOptions) -> Result<ResolveReport, Erro
                 });
             }
             if opts.verbose >= 1 {
-                for a in &e.addrs {
+                for a in e.addrs.iter() {
                     rep.debug.push(format!(
                         "patching addr {:5}: ID {:7} [{}]",
                         a,

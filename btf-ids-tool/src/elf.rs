@@ -150,6 +150,7 @@ impl<'a> ElfInfo<'a> {
         let mut symbols = Vec::new();
         let mut stray = Vec::new();
         if let Some(table) = file.symbol_table() {
+            symbols.reserve(table.symbols().size_hint().0);
             for sym in table.symbols() {
                 let name = sym.name_bytes().map_err(|e| {
                     Error::new(format!("symbol index {}: bad name: {e}", sym.index().0))

@@ -3,10 +3,16 @@
 //!
 //! Why not a `HashMap<&[u8], _>`: a BTF name is a NUL-terminated string of
 //! unknown length, so hashing it through `Hash for [u8]` first needs a
-//! `memchr` for its end and then a second pass for the hash. [`hash_cstr`]
-//! finds the NUL and hashes in one pass, eight bytes at a time, and
-//! [`NameTable`] is probed with that precomputed hash. For vmlinux that is
-//! some 80,000 names per resolve, most of which are in no table at all.
+//! `memchr` for its end and then a second pass for the hash, for each of
+//! some 80,000 vmlinux names, most of which are in no table at all. Here a
+//! name is first checked against a bitmap by its [`prefix_key`] (its first
+//! [`PREFIX_BYTES`] bytes: two loads and no branch on its length), which
+//! turns most names away; only the others are hashed whole ([`hash_cstr`]
+//! finds the NUL and hashes in one pass, eight bytes at a time) and looked
+//! up in [`NameTable`].
+
+/// How many leading bytes of a name its [`prefix_key`] covers.
+pub const PREFIX_BYTES: usize = 32;
 
 /// Multiplier of the word mix (FxHash's).
 const K: u64 = 0x517c_c1b7_2722_0a95;
@@ -77,6 +83,59 @@ pub fn hash_cstr(s: &[u8]) -> Option<(u64, usize)> {
     Some((finish(h), i + n))
 }
 
+#[inline(always)]
+fn word(b: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&b[..8]);
+    u64::from_le_bytes(w)
+}
+
+/// The bits of `w` (little-endian bytes) below its first zero byte (all of
+/// `w` if it has none), and whether it has one.
+#[inline(always)]
+fn below_nul(w: u64) -> (u64, bool) {
+    let zero = w.wrapping_sub(LO) & !w & HI;
+    let keep = (zero & zero.wrapping_neg()).wrapping_sub(1);
+    (w & keep, zero != 0)
+}
+
+/// A hash of the first [`PREFIX_BYTES`] bytes of `name` (of known length):
+/// equal to [`cstr_prefix_key`] of the same bytes followed by a NUL.
+pub fn prefix_key(name: &[u8]) -> u64 {
+    let mut b = [0u8; PREFIX_BYTES];
+    let n = name.len().min(PREFIX_BYTES);
+    b[..n].copy_from_slice(&name[..n]);
+    let mut h = 0;
+    for w in b.chunks_exact(8) {
+        h = mix(h, word(w));
+    }
+    finish(h)
+}
+
+/// [`prefix_key`] of the NUL-terminated name at the start of `s` (a string
+/// table from the name on). Without a NUL in `s`, some key all the same.
+#[inline]
+pub fn cstr_prefix_key(s: &[u8]) -> u64 {
+    let mut pad = [0u8; PREFIX_BYTES];
+    let b = match s.get(..PREFIX_BYTES) {
+        Some(b) => b,
+        None => {
+            pad[..s.len()].copy_from_slice(s);
+            &pad
+        }
+    };
+    // Every word is hashed, those after the NUL as zero: no branch on
+    // where the name ends.
+    let mut h = 0;
+    let mut ended = false;
+    for w in b.chunks_exact(8) {
+        let (w, nul) = below_nul(word(w));
+        h = mix(h, if ended { 0 } else { w });
+        ended |= nul;
+    }
+    finish(h)
+}
+
 /// An open-addressing table of `u32` values, probed with a caller-computed
 /// hash and a caller-given equality test (the values index the caller's
 /// own entries, which hold the keys). Sized once for a known number of
@@ -84,15 +143,16 @@ pub fn hash_cstr(s: &[u8]) -> Option<(u64, usize)> {
 ///
 /// Most lookups are for names the table does not hold (vmlinux has some
 /// 80,000 funcs, structs, unions and typedefs; an object names a few
-/// thousand), so a bitmap of 8 bits per entry, small enough to stay in the
-/// first-level cache, answers most of them before the slots are read. Each
-/// slot keeps the high half of its hash beside the value, so the caller's
-/// entry is read only when that half matches.
+/// thousand), so a bitmap of the entries' prefix keys, 8 bits per entry and
+/// small enough to stay in the first-level cache, answers most of them
+/// before the name is hashed whole ([`NameTable::may_hold`]). Each slot
+/// keeps the high half of its hash beside the value, so the caller's entry
+/// is read only when that half matches.
 #[derive(Debug, Default)]
 pub struct NameTable {
     /// High 32 bits of the hash, then `value + 1`; 0 is empty.
     slots: Vec<u64>,
-    /// One bit per low-bits hash value of the entries.
+    /// One bit per low-bits value of the entries' prefix keys.
     seen: Vec<u64>,
     shift: u32,
     len: usize,
@@ -132,14 +192,21 @@ impl NameTable {
         (b / 64, 1 << (b % 64))
     }
 
+    /// Whether an entry with this prefix key may be stored (false:
+    /// certainly not).
+    #[inline]
+    pub fn may_hold(&self, prefix: u64) -> bool {
+        if self.seen.is_empty() {
+            return false;
+        }
+        let (w, bit) = self.seen_bit(prefix);
+        self.seen[w] & bit != 0
+    }
+
     /// The value whose entry `is` accepts, among those stored under `hash`.
     #[inline]
     pub fn find(&self, hash: u64, mut is: impl FnMut(u32) -> bool) -> Option<u32> {
         if self.slots.is_empty() {
-            return None;
-        }
-        let (w, bit) = self.seen_bit(hash);
-        if self.seen[w] & bit == 0 {
             return None;
         }
         let mut i = (hash >> self.shift) as usize;
@@ -158,9 +225,9 @@ impl NameTable {
     }
 
     /// Stores `value` under `hash` (a key [`NameTable::find`] did not
-    /// find). False when the table is full (more entries than its
-    /// capacity) or `value` is `u32::MAX`.
-    pub fn insert(&mut self, hash: u64, value: u32) -> bool {
+    /// find), with the entry's prefix key. False when the table is full
+    /// (more entries than its capacity) or `value` is `u32::MAX`.
+    pub fn insert(&mut self, hash: u64, prefix: u64, value: u32) -> bool {
         let Some(v) = value.checked_add(1) else {
             return false;
         };
@@ -172,7 +239,7 @@ impl NameTable {
             i = (i + 1) & self.mask();
         }
         self.slots[i] = (hash & !0xffff_ffff) | v as u64;
-        let (w, bit) = self.seen_bit(hash);
+        let (w, bit) = self.seen_bit(prefix);
         self.seen[w] |= bit;
         self.len += 1;
         true
@@ -196,12 +263,25 @@ mod tests {
             s.extend_from_slice(b"junk\xffjunk\x01junk");
             assert_eq!(hash_cstr(&s), Some((hash_name(n), n.len())), "{n:?}");
             assert_eq!(hash_cstr(&end), Some((hash_name(n), n.len())), "{n:?}");
+            assert_eq!(cstr_prefix_key(&s), prefix_key(n), "{n:?}");
+            assert_eq!(cstr_prefix_key(&end), prefix_key(n), "{n:?}");
         }
         assert_eq!(hash_cstr(b"no terminator"), None);
         assert_eq!(hash_cstr(b"0123456789abcdef"), None);
         // A 0x80 byte before the NUL must not be taken for it.
         assert_eq!(hash_cstr(b"\x80\x81\0"), Some((hash_name(b"\x80\x81"), 2)));
         assert_eq!(hash_cstr(b"\x01\0"), Some((hash_name(b"\x01"), 1)));
+        assert_eq!(cstr_prefix_key(b"\x80\x81\0zz"), prefix_key(b"\x80\x81"));
+        assert_eq!(
+            cstr_prefix_key(b"\x01\0zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz"),
+            prefix_key(b"\x01")
+        );
+        // Prefix keys differ within the covered bytes, agree beyond them.
+        assert_ne!(prefix_key(b"task_struct"), prefix_key(b"task_structs"));
+        assert_eq!(
+            prefix_key(b"0123456789abcdef0123456789abcdefXYZ"),
+            prefix_key(b"0123456789abcdef0123456789abcdef")
+        );
     }
 
     #[test]
@@ -211,7 +291,8 @@ mod tests {
         for (i, k) in keys.iter().enumerate() {
             let h = hash_name(k.as_bytes());
             assert_eq!(t.find(h, |v| keys[v as usize] == *k), None);
-            assert!(t.insert(h, i as u32));
+            assert!(t.insert(h, prefix_key(k.as_bytes()), i as u32));
+            assert!(t.may_hold(prefix_key(k.as_bytes())));
         }
         assert_eq!(t.len(), keys.len());
         for (i, k) in keys.iter().enumerate() {
@@ -223,9 +304,9 @@ mod tests {
         // Full: a table for one entry takes no more than its slots allow.
         let mut small = NameTable::with_capacity(1);
         let stored = (0..keys.len())
-            .filter(|&i| small.insert(hash_name(keys[i].as_bytes()), i as u32))
+            .filter(|&i| small.insert(hash_name(keys[i].as_bytes()), 0, i as u32))
             .count();
         assert_eq!(stored, 4);
-        assert!(!t.insert(1, u32::MAX));
+        assert!(!t.insert(1, 1, u32::MAX));
     }
 }

@@ -23,8 +23,8 @@
 use crate::btf::{Btf, BtfError};
 use crate::elf::{ElfInfo, SectionInfo};
 use crate::ids::{parse_symbol, IdKind, Parsed};
+use crate::names::{cstr_prefix_key, hash_cstr, hash_name, prefix_key, NameTable};
 use crate::Error;
-use crate::names::{hash_cstr, hash_name, NameTable};
 use std::collections::HashSet;
 
 /// resolve_btfids' limit of addresses per name (`ADDR_CNT`).
@@ -36,13 +36,46 @@ pub struct NameEntry<'a> {
     /// The name.
     pub name: &'a [u8],
     /// Section-relative addresses (`st_value - sh_addr`).
-    pub addrs: Vec<u64>,
+    pub addrs: Addrs,
     /// The id found (0: unresolved).
     pub id: u32,
     /// Further ids found for the same name and kind.
     pub others: Vec<u32>,
     /// [`kind_hash`] of the kind and name.
     pub hash: u64,
+}
+
+/// A name's addresses: almost always one, kept inline (an object has
+/// thousands of names; this saves an allocation each).
+#[derive(Debug, Clone, Default)]
+pub struct Addrs {
+    first: Option<u64>,
+    more: Vec<u64>,
+}
+
+impl Addrs {
+    /// Number of addresses.
+    pub fn len(&self) -> usize {
+        self.first.map_or(0, |_| 1 + self.more.len())
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.first.is_none()
+    }
+
+    /// Adds one.
+    pub fn push(&mut self, a: u64) {
+        match self.first {
+            None => self.first = Some(a),
+            Some(_) => self.more.push(a),
+        }
+    }
+
+    /// The addresses, in symbol-table order.
+    pub fn iter(&self) -> impl Iterator<Item = &u64> + '_ {
+        self.first.iter().chain(&self.more)
+    }
 }
 
 /// The [`NameTable`] hash of a (kind, name) pair, from the name's hash.
@@ -54,6 +87,64 @@ fn kind_hash(ki: usize, name_hash: u64) -> u64 {
 /// A [`NameTable`] value: kind index in the top two bits, entry index below.
 const IDX_BITS: u32 = 30;
 const IDX_MASK: u32 = (1 << IDX_BITS) - 1;
+
+/// Finds, one BTF type at a time, the types whose kind and name the
+/// object's symbols ask for: the visitor of [`Btf::parse_visiting`], so
+/// that matching rides on the parse's one pass over the types (see
+/// [`crate::names`] for how most names are turned away unhashed).
+pub struct Matcher<'c, 'a> {
+    col: &'c Collected<'a>,
+    /// [`IdKind::index`] per BTF kind of the kinds looked at (else MAX).
+    wanted: [u8; 32],
+    /// (type id, kind index, entry index), in the order the types came.
+    matches: Vec<(u32, u8, u32)>,
+}
+
+impl Matcher<'_, '_> {
+    /// The BTF kinds it looks at, as a mask of `1 << kind` (for
+    /// [`Btf::parse_visiting`]).
+    pub fn kinds(&self) -> u32 {
+        (0..32u32)
+            .filter(|&k| self.wanted[k as usize] != u8::MAX)
+            .fold(0, |m, k| m | 1 << k)
+    }
+
+    /// Looks at type `id` of kind `kind` whose name starts `name` (the rest
+    /// of the string table may follow it).
+    #[inline(always)]
+    pub fn visit(&mut self, id: u32, kind: u8, name: &[u8]) {
+        let ki = self.wanted[(kind & 31) as usize];
+        if ki == u8::MAX {
+            return;
+        }
+        let lookup = &self.col.lookup;
+        if !lookup.may_hold(kind_hash(ki as usize, cstr_prefix_key(name))) {
+            return;
+        }
+        let Some((h, len)) = hash_cstr(name) else {
+            return;
+        };
+        let h = kind_hash(ki as usize, h);
+        let name = &name[..len];
+        let names = &self.col.names;
+        let found = lookup.find(h, |v| {
+            let e = &names[(v >> IDX_BITS) as usize][(v & IDX_MASK) as usize];
+            e.hash == h && e.name == name
+        });
+        if let Some(v) = found {
+            self.matches.push((id, ki, v & IDX_MASK));
+        }
+    }
+
+    /// The matches, for [`Collected::apply`].
+    pub fn finish(self) -> Matches {
+        Matches(self.matches)
+    }
+}
+
+/// What a [`Matcher`] found.
+#[derive(Debug, Default)]
+pub struct Matches(Vec<(u32, u8, u32)>);
 
 /// A set or set8 symbol.
 #[derive(Debug, Clone)]
@@ -90,6 +181,13 @@ impl<'a> Collected<'a> {
             lookup: NameTable::with_capacity(elf.symbols.len()),
             ..Default::default()
         };
+        // Room for every symbol in each kind: untouched capacity costs
+        // address space only, and no vector moves while the BTF is parsed
+        // on the other thread (a move remaps memory, which stalls that
+        // thread's page faults).
+        for v in c.names.iter_mut() {
+            v.reserve(elf.symbols.len());
+        }
         let mut set_names: HashSet<&'a [u8]> = HashSet::new();
         for sym in &elf.symbols {
             let parsed = match parse_symbol(sym.name) {
@@ -112,6 +210,7 @@ impl<'a> Collected<'a> {
                     let ki = k.index();
                     c.nr[ki] += 1;
                     let hash = kind_hash(ki, hash_name(name));
+                    let prefix = kind_hash(ki, prefix_key(name));
                     let names = &c.names;
                     let found = c.lookup.find(hash, |v| {
                         let e = &names[(v >> IDX_BITS) as usize][(v & IDX_MASK) as usize];
@@ -122,14 +221,14 @@ impl<'a> Collected<'a> {
                         None => {
                             c.names[ki].push(NameEntry {
                                 name,
-                                addrs: Vec::new(),
+                                addrs: Addrs::default(),
                                 id: 0,
                                 others: Vec::new(),
                                 hash,
                             });
                             let v = ((ki as u32) << IDX_BITS) | (c.names[ki].len() - 1) as u32;
                             // The table holds one entry per symbol.
-                            if !c.lookup.insert(hash, v) {
+                            if !c.lookup.insert(hash, prefix, v) {
                                 return Err(Error::new("too many symbols").symbol(&sym.name_str()));
                             }
                             v
@@ -200,72 +299,40 @@ impl<'a> Collected<'a> {
     /// every duplicate (for `--strict` and the report) without changing what
     /// is written or warned.
     pub fn resolve(&mut self, btf: &Btf<'_>, all: bool) -> Result<Vec<String>, BtfError> {
-        // 1. Find every (type id, kind, name) match; large BTF is scanned in
-        //    two halves on two threads.
-        let total = btf.type_count();
-        let (lookup, names) = (&self.lookup, &self.names);
-        // Which kinds are looked at: an IdKind index per BTF kind.
+        let mut m = self.matcher();
+        let mut parts = vec![btf];
+        parts.extend(btf.base());
+        for b in parts.into_iter().rev() {
+            for (i, &k) in b.own_kinds().iter().enumerate() {
+                let id = b.start_id() + i as u32;
+                if let Some(name) = b.name_off(id).and_then(|o| b.string_tail(o)) {
+                    m.visit(id, k, name);
+                }
+            }
+        }
+        let found = m.finish();
+        Ok(self.apply(found, all))
+    }
+
+    /// A [`Matcher`] for these symbols' names.
+    pub fn matcher(&self) -> Matcher<'_, 'a> {
         let mut wanted = [u8::MAX; 32];
         for k in IdKind::ALL {
-            if !names[k.index()].is_empty() {
+            if !self.names[k.index()].is_empty() {
                 wanted[k.btf_kind() as usize] = k.index() as u8;
             }
         }
-        let scan = |from: u32, to: u32| -> Result<Vec<(u32, u8, u32)>, BtfError> {
-            let mut out = Vec::new();
-            // Base first, so that matches come in id order.
-            let mut parts = vec![btf];
-            while let Some(b) = parts[parts.len() - 1].base() {
-                parts.push(b);
-            }
-            for b in parts.into_iter().rev() {
-                let first = b.start_id();
-                let (lo, hi) = (from.max(first), to.min(b.start_id() + b.own_kinds().len() as u32));
-                if lo >= hi {
-                    continue;
-                }
-                let range = (lo - first) as usize..(hi - first) as usize;
-                for (i, &k) in b.own_kinds()[range].iter().enumerate() {
-                    let ki = wanted[(k & 31) as usize];
-                    if ki == u8::MAX {
-                        continue;
-                    }
-                    let id = lo + i as u32;
-                    let malformed = || BtfError {
-                        offset: 0,
-                        msg: format!("FAILED: malformed BTF, can't resolve name for ID {id}"),
-                    };
-                    let tail = b
-                        .name_off(id)
-                        .and_then(|o| b.string_tail(o))
-                        .ok_or_else(malformed)?;
-                    let (h, len) = hash_cstr(tail).ok_or_else(malformed)?;
-                    let h = kind_hash(ki as usize, h);
-                    let name = &tail[..len];
-                    let found = lookup.find(h, |v| {
-                        let e = &names[(v >> IDX_BITS) as usize][(v & IDX_MASK) as usize];
-                        e.hash == h && e.name == name
-                    });
-                    if let Some(v) = found {
-                        out.push((id, ki, v & IDX_MASK));
-                    }
-                }
-            }
-            Ok(out)
-        };
-        let matches = if total > 20_000 {
-            let mid = total / 2;
-            let (lo, hi) = std::thread::scope(|s| {
-                let h = s.spawn(|| scan(1, mid));
-                let hi = scan(mid, total);
-                (h.join().unwrap_or_else(|_| Ok(Vec::new())), hi)
-            });
-            let mut m = lo?;
-            m.extend(hi?);
-            m
-        } else {
-            scan(1, total)?
-        };
+        Matcher {
+            col: self,
+            wanted,
+            matches: Vec::with_capacity(self.nr.iter().sum()),
+        }
+    }
+
+    /// Applies what a [`Matcher`] found (every type it was shown, in id
+    /// order) as [`Collected::resolve`] describes; returns its warnings.
+    pub fn apply(&mut self, found: Matches, all: bool) -> Vec<String> {
+        let matches = found.0;
         // 2. Apply them in id order with resolve_btfids' counters: a kind is
         //    looked at only while its counter is above zero.
         let mut nr = self.nr;
@@ -294,7 +361,7 @@ impl<'a> Collected<'a> {
                 nr[ki] = nr[ki].saturating_sub(1);
             }
         }
-        Ok(warnings)
+        warnings
     }
 
     /// Names in resolve_btfids' patch order for one kind: its red-black
@@ -383,7 +450,7 @@ impl<'a> Collected<'a> {
                 if e.id == 0 {
                     unresolved.push(e.name);
                 }
-                for &a in &e.addrs {
+                for &a in e.addrs.iter() {
                     if !in_done(a) {
                         write_word(elf, ids, a, e.id, e.name)?;
                     }
