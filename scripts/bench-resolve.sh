@@ -9,8 +9,10 @@
 # clock starts). Wall time is measured around each process; peak RSS is the
 # child's ru_maxrss from wait4(2), the figure `/usr/bin/time -v` reports as
 # "Maximum resident set size". Runs alternate between the tools. `btf-ids`
-# is measured twice: by default (fdatasync before the atomic rename, which
-# resolve_btfids does not do) and with --no-fsync.
+# is measured twice: as it runs by default (temporary file renamed into
+# place, like resolve_btfids no fsync) and with --fsync (fdatasync before
+# the rename, fsync of the directory after), which the C tool has no
+# counterpart for.
 set -euo pipefail
 RUNS=${1:-30}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -43,7 +45,7 @@ def one(argv, obj):
 cmds = {
     "resolve_btfids (C, 6.12)": [ctool, "--btf", btf],
     "btf-ids resolve": [ours, "resolve", "--btf", btf],
-    "btf-ids resolve --no-fsync": [ours, "resolve", "--no-fsync", "--btf", btf],
+    "btf-ids resolve --fsync": [ours, "resolve", "--fsync", "--btf", btf],
 }
 res = {name: [] for name in cmds}
 for name, argv in cmds.items():   # warm-up

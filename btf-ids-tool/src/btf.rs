@@ -121,6 +121,114 @@ struct Links {
     refs: Vec<(u32, u32)>,
 }
 
+/// How a kind's record is laid out, for the type pass.
+#[derive(Clone, Copy)]
+struct Shape {
+    valid: bool,
+    /// Bytes after the 12-byte header: `fixed + per_vlen * vlen`.
+    fixed: u8,
+    per_vlen: u8,
+    /// All ones when the header's third word is a type id (else 0).
+    head_ref: u32,
+    /// Type ids in the body: `refs_fixed + (vlen & refs_per_vlen)` of them,
+    /// `ref_stride` bytes apart from byte `ref_at`.
+    refs_fixed: u8,
+    refs_per_vlen: usize,
+    ref_stride: u8,
+    ref_at: u8,
+    /// A single link that can be part of a loop ([`is_ref_kind`]).
+    link: bool,
+}
+
+const fn shape(k: u8) -> Shape {
+    let none = Shape {
+        valid: true,
+        fixed: 0,
+        per_vlen: 0,
+        head_ref: 0,
+        refs_fixed: 0,
+        refs_per_vlen: 0,
+        ref_stride: 0,
+        ref_at: 0,
+        link: false,
+    };
+    let one_link = Shape {
+        head_ref: u32::MAX,
+        link: true,
+        ..none
+    };
+    match k {
+        kind::INT => Shape { fixed: 4, ..none },
+        kind::PTR | kind::TYPEDEF | kind::VOLATILE | kind::CONST | kind::RESTRICT => one_link,
+        kind::TYPE_TAG => one_link,
+        kind::FWD | kind::FLOAT => none,
+        kind::FUNC => Shape {
+            head_ref: u32::MAX,
+            ..none
+        },
+        // {type, index_type, nelems}
+        kind::ARRAY => Shape {
+            fixed: 12,
+            refs_fixed: 2,
+            ref_stride: 4,
+            link: true,
+            ..none
+        },
+        // Members {name_off, type, offset}
+        kind::STRUCT | kind::UNION => Shape {
+            per_vlen: 12,
+            refs_per_vlen: usize::MAX,
+            ref_stride: 12,
+            ref_at: 4,
+            ..none
+        },
+        // var_secinfo {type, offset, size}
+        kind::DATASEC => Shape {
+            per_vlen: 12,
+            refs_per_vlen: usize::MAX,
+            ref_stride: 12,
+            ..none
+        },
+        kind::ENUM => Shape {
+            per_vlen: 8,
+            ..none
+        },
+        kind::ENUM64 => Shape {
+            per_vlen: 12,
+            ..none
+        },
+        // Return type in the header; params {name_off, type}
+        kind::FUNC_PROTO => Shape {
+            per_vlen: 8,
+            head_ref: u32::MAX,
+            refs_per_vlen: usize::MAX,
+            ref_stride: 8,
+            ref_at: 4,
+            ..none
+        },
+        kind::VAR | kind::DECL_TAG => Shape {
+            fixed: 4,
+            head_ref: u32::MAX,
+            ..none
+        },
+        _ => Shape {
+            valid: false,
+            ..none
+        },
+    }
+}
+
+/// [`Shape`] of every kind number the 5-bit field can hold.
+const SHAPES: [Shape; 32] = {
+    let mut t = [shape(0); 32];
+    let mut k = 0;
+    while k < 32 {
+        t[k] = shape(k as u8);
+        k += 1;
+    }
+    t
+};
+
 /// Kinds whose single link can be part of a loop (`ARRAY` through its
 /// element type).
 fn is_ref_kind(k: u8) -> bool {
@@ -371,24 +479,14 @@ impl<'a> Btf<'a> {
             let target = word::<BE>(head, 8);
             let k = ((info >> 24) & 0x1f) as u8;
             let vlen = (info & 0xffff) as usize;
-            // Record length, and the target for the one-link kinds.
-            let (extra, link) = match k {
-                kind::PTR
-                | kind::TYPEDEF
-                | kind::VOLATILE
-                | kind::CONST
-                | kind::RESTRICT
-                | kind::TYPE_TAG => (0, Some(target)),
-                kind::FUNC => (0, None),
-                kind::INT => (4, None),
-                kind::FWD | kind::FLOAT => (0, None),
-                kind::ARRAY => (12, None),
-                kind::STRUCT | kind::UNION | kind::DATASEC | kind::ENUM64 => (12 * vlen, None),
-                kind::ENUM | kind::FUNC_PROTO => (8 * vlen, None),
-                kind::VAR | kind::DECL_TAG => (4, None),
-                k => return err(abs + 4, format!("unknown kind {k} for type id {id}")),
-            };
-            let len = TYPE_LEN + extra;
+            // The record's shape comes from a table rather than a match:
+            // kinds follow each other with little pattern, and a branch per
+            // kind is mispredicted about as often as it is taken.
+            let shape = SHAPES[k as usize];
+            if !shape.valid {
+                return err(abs + 4, format!("unknown kind {k} for type id {id}"));
+            }
+            let len = TYPE_LEN + shape.fixed as usize + shape.per_vlen as usize * vlen;
             let Some(body) = types.get(off + TYPE_LEN..off + len) else {
                 return err(
                     abs,
@@ -414,58 +512,33 @@ impl<'a> Btf<'a> {
             if visit_kinds & (1 << k) != 0 {
                 visit(id as u32, k, name_off, name);
             }
-            if let Some(t) = link {
-                max_ref = max_ref.max(t);
+            // Every type reference: the header's third word where it is
+            // one, then the members' (or params', or an array's two).
+            max_ref = max_ref.max(target & shape.head_ref);
+            let n = shape.refs_fixed as usize + (vlen & shape.refs_per_vlen);
+            let (stride, at) = (shape.ref_stride as usize, shape.ref_at as usize);
+            for j in 0..n {
+                max_ref = max_ref.max(word::<BE>(body, j * stride + at));
+            }
+            if k == kind::FUNC {
+                let back = match (target as u64).checked_sub(start_id) {
+                    Some(t) if t < idx as u64 => Some(kinds[t as usize]),
+                    Some(_) => None,
+                    None => Some(self.base.and_then(|b| b.kind_at(target)).unwrap_or(0)),
+                };
+                match back {
+                    Some(kind::FUNC_PROTO) => {}
+                    Some(_) => return Err(Self::func_error(abs, id)),
+                    None => links.funcs.push((idx, target)),
+                }
+            } else if shape.link {
+                let t = if k == kind::ARRAY {
+                    word::<BE>(body, 0)
+                } else {
+                    target
+                };
                 if t as u64 >= id {
                     links.refs.push((idx, t));
-                }
-            } else {
-                match k {
-                    kind::FUNC => {
-                        max_ref = max_ref.max(target);
-                        let back = match (target as u64).checked_sub(start_id) {
-                            Some(t) if t < idx as u64 => Some(kinds[t as usize]),
-                            Some(_) => None,
-                            None => Some(self.base.and_then(|b| b.kind_at(target)).unwrap_or(0)),
-                        };
-                        match back {
-                            Some(kind::FUNC_PROTO) => {}
-                            Some(_) => return Err(Self::func_error(abs, id)),
-                            None => links.funcs.push((idx, target)),
-                        }
-                    }
-                    kind::VAR | kind::DECL_TAG => max_ref = max_ref.max(target),
-                    kind::FUNC_PROTO => {
-                        let mut m = target;
-                        for p in body.chunks_exact(8) {
-                            m = m.max(word::<BE>(p, 4));
-                        }
-                        max_ref = max_ref.max(m);
-                    }
-                    kind::ARRAY => {
-                        let elem = word::<BE>(body, 0);
-                        max_ref = max_ref.max(elem).max(word::<BE>(body, 4));
-                        if elem as u64 >= id {
-                            links.refs.push((idx, elem));
-                        }
-                    }
-                    kind::STRUCT | kind::UNION => {
-                        // Members are {name_off, type, offset}.
-                        let mut m = 0;
-                        for f in body.chunks_exact(12) {
-                            m = m.max(word::<BE>(f, 4));
-                        }
-                        max_ref = max_ref.max(m);
-                    }
-                    kind::DATASEC => {
-                        // A var_secinfo is {type, offset, size}.
-                        let mut m = 0;
-                        for v in body.chunks_exact(12) {
-                            m = m.max(word::<BE>(v, 0));
-                        }
-                        max_ref = max_ref.max(m);
-                    }
-                    _ => {}
                 }
             }
             offsets.push(off as u32);

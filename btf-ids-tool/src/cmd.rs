@@ -610,9 +610,11 @@ pub struct ResolveOptions {
     pub output: Option<PathBuf>,
     /// Also add `bpf_kfunc` / `bpf_fastcall` decl tags to `.BTF`.
     pub kfunc_tags: bool,
-    /// Skip the `fdatasync` before the rename (still atomic for readers,
-    /// not crash-safe).
-    pub no_fsync: bool,
+    /// `fdatasync` the output before the rename (and the directory after),
+    /// so that it survives a power loss. Off by default, as for the C tool
+    /// and the rest of a kernel build's tools: the rename alone already
+    /// means no reader ever sees a half-written file.
+    pub fsync: bool,
 }
 
 /// A name with several ids.
@@ -702,7 +704,7 @@ pub fn resolve(file: &Path, opts: &ResolveOptions) -> Result<ResolveReport, Erro
         }
         rep.nothing_to_do = true;
         if let Some(o) = &opts.output {
-            crate::write::write_atomic(o, &[&data], file, !opts.no_fsync)?;
+            crate::write::write_atomic(o, &[&data], file, opts.fsync)?;
         }
         return Ok(rep);
     };
@@ -812,12 +814,12 @@ pub fn resolve(file: &Path, opts: &ResolveOptions) -> Result<ResolveReport, Erro
     }
     if opts.output.is_some() || rep.changed {
         match &tagged {
-            Some(img) => crate::write::write_atomic(&out_path, &[img], file, !opts.no_fsync)?,
+            Some(img) => crate::write::write_atomic(&out_path, &[img], file, opts.fsync)?,
             None => crate::write::write_atomic(
                 &out_path,
                 &[&data[..start], &ids, &data[end..]],
                 file,
-                !opts.no_fsync,
+                opts.fsync,
             )?,
         }
     }

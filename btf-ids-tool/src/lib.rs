@@ -11,7 +11,7 @@
 //! - [`resolve`]: the resolve_btfids 6.12 algorithm.
 //! - [`layout`]: lists, sets and set8s recovered from symbols, for
 //!   `inspect` and `check`.
-//! - [`write`](mod@write): crash-safe output (temp file, fsync, rename).
+//! - [`write`](mod@write): atomic output (temp file, optional fsync, rename).
 //! - [`btf_write`]: adding `bpf_kfunc` / `bpf_fastcall` decl tags to `.BTF`.
 //!
 //! Kernel versions: the resolve rules, messages and arguments are those of

@@ -66,9 +66,14 @@ enum Cmd {
         /// Also add bpf_kfunc / bpf_fastcall decl tags to .BTF.
         #[arg(long = "kfunc-tags")]
         kfunc_tags: bool,
-        /// Do not fsync the output before renaming it into place (the
-        /// rename stays atomic; a crash may leave a partial file).
-        #[arg(long = "no-fsync")]
+        /// Flush the output to disk (fdatasync) before renaming it into
+        /// place, and the directory after: the result survives a power
+        /// loss. Without it the rename is still atomic, as for ld or
+        /// objcopy output.
+        #[arg(long)]
+        fsync: bool,
+        /// The default; kept so that older scripts still run.
+        #[arg(long = "no-fsync", hide = true, conflicts_with = "fsync")]
         no_fsync: bool,
     },
     /// Verify a resolved file; non-zero exit on any failure.
@@ -126,7 +131,8 @@ fn main() -> ExitCode {
             output,
             json,
             kfunc_tags,
-            no_fsync,
+            fsync,
+            no_fsync: _,
         } => {
             let opts = ResolveOptions {
                 src: src.into(),
@@ -134,7 +140,7 @@ fn main() -> ExitCode {
                 strict,
                 output,
                 kfunc_tags,
-                no_fsync,
+                fsync,
             };
             match cmd::resolve(&file, &opts) {
                 Ok(r) => {

@@ -99,17 +99,25 @@ fn below_nul(w: u64) -> (u64, bool) {
     (w & keep, zero != 0)
 }
 
+/// The prefix key of four words: rotations and one multiply, so that the
+/// words are combined in parallel (a filter key need not be strong).
+#[inline(always)]
+fn fold(w0: u64, w1: u64, w2: u64, w3: u64) -> u64 {
+    finish((w0 ^ w1.rotate_left(16) ^ w2.rotate_left(32) ^ w3.rotate_left(48)).wrapping_mul(K))
+}
+
 /// A hash of the first [`PREFIX_BYTES`] bytes of `name` (of known length):
 /// equal to [`cstr_prefix_key`] of the same bytes followed by a NUL.
 pub fn prefix_key(name: &[u8]) -> u64 {
     let mut b = [0u8; PREFIX_BYTES];
     let n = name.len().min(PREFIX_BYTES);
     b[..n].copy_from_slice(&name[..n]);
-    let mut h = 0;
-    for w in b.chunks_exact(8) {
-        h = mix(h, word(w));
-    }
-    finish(h)
+    fold(
+        word(&b[..8]),
+        word(&b[8..16]),
+        word(&b[16..24]),
+        word(&b[24..]),
+    )
 }
 
 /// [`prefix_key`] of the NUL-terminated name at the start of `s` (a string
@@ -126,14 +134,14 @@ pub fn cstr_prefix_key(s: &[u8]) -> u64 {
     };
     // Every word is hashed, those after the NUL as zero: no branch on
     // where the name ends.
-    let mut h = 0;
-    let mut ended = false;
-    for w in b.chunks_exact(8) {
-        let (w, nul) = below_nul(word(w));
-        h = mix(h, if ended { 0 } else { w });
-        ended |= nul;
-    }
-    finish(h)
+    let (w0, e0) = below_nul(word(&b[..8]));
+    let (w1, e1) = below_nul(word(&b[8..16]));
+    let (w2, e2) = below_nul(word(&b[16..24]));
+    let (w3, _) = below_nul(word(&b[24..]));
+    let w1 = if e0 { 0 } else { w1 };
+    let w2 = if e0 | e1 { 0 } else { w2 };
+    let w3 = if e0 | e1 | e2 { 0 } else { w3 };
+    fold(w0, w1, w2, w3)
 }
 
 /// An open-addressing table of `u32` values, probed with a caller-computed

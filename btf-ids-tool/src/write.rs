@@ -1,6 +1,7 @@
-//! Crash-safe output: write a temporary file in the destination's directory,
-//! fsync it, give it the mode of the file it replaces, and rename it over the
-//! destination. A reader sees the old file or the new one, never half.
+//! Atomic output: write a temporary file in the destination's directory,
+//! give it the mode of the file it replaces, and rename it over the
+//! destination (with `durable`, fsync it first). A reader sees the old file
+//! or the new one, never half.
 
 use crate::Error;
 use std::fs;
