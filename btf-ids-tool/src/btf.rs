@@ -244,6 +244,26 @@ fn is_ref_kind(k: u8) -> bool {
     )
 }
 
+/// What [`Btf::parse_visiting`] shows each type to.
+pub trait TypeVisitor<'a> {
+    /// The kinds to be shown, as a mask of `1 << kind`.
+    fn kinds(&self) -> u32;
+    /// Type `id` of kind `kind`, named at string offset `name_off`; `name`
+    /// is the string table from there on (the name, its NUL, and whatever
+    /// follows).
+    fn visit(&mut self, id: u32, kind: u8, name_off: u32, name: &'a [u8]);
+}
+
+/// A [`TypeVisitor`] that asks for nothing.
+pub struct NoVisitor;
+
+impl TypeVisitor<'_> for NoVisitor {
+    fn kinds(&self) -> u32 {
+        0
+    }
+    fn visit(&mut self, _: u32, _: u8, _: u32, _: &[u8]) {}
+}
+
 /// The decoded common part of a type record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TypeHeader {
@@ -290,21 +310,18 @@ impl<'a> Btf<'a> {
 
     /// Parses BTF, split over `base` when given.
     pub fn parse_split(data: &'a [u8], base: Option<&'a Btf<'a>>) -> Result<Self, BtfError> {
-        Self::parse_visiting(data, base, 0, |_, _, _, _| {})
+        Self::parse_visiting(data, base, &mut NoVisitor)
     }
 
-    /// [`Btf::parse_split`], calling `visit(id, kind, name_off, name)` for
-    /// each own type whose kind is in the mask `kinds` (bit `1 << kind`) as
-    /// the pass over the type section reaches it (before the checks that
-    /// need the whole section; on error the parse fails anyway). `name` is
-    /// the string table from the type's name on: the name and whatever
-    /// follows its NUL. One pass serves both, while the type records are in
-    /// the cache.
+    /// [`Btf::parse_split`], showing each own type whose kind `visitor`
+    /// asks for to it as the pass over the type section reaches it (before
+    /// the checks that need the whole section; on error the parse fails
+    /// anyway). One pass serves both, while the type records are in the
+    /// cache.
     pub fn parse_visiting(
         data: &'a [u8],
         base: Option<&'a Btf<'a>>,
-        kinds: u32,
-        visit: impl FnMut(u32, u8, u32, &'a [u8]),
+        visitor: &mut impl TypeVisitor<'a>,
     ) -> Result<Self, BtfError> {
         if data.len() < 8 {
             return err(
@@ -410,7 +427,7 @@ impl<'a> Btf<'a> {
             start_str_off,
             base,
         };
-        btf.index_types(kinds, visit)?;
+        btf.index_types(visitor)?;
         Ok(btf)
     }
 
@@ -430,26 +447,22 @@ impl<'a> Btf<'a> {
     /// kept). A func must point at a func_proto, and chains of reference
     /// kinds must not loop: links to types not seen yet are left for
     /// [`Btf::check_links`].
-    fn index_types(
-        &mut self,
-        kinds: u32,
-        visit: impl FnMut(u32, u8, u32, &'a [u8]),
-    ) -> Result<(), BtfError> {
+    fn index_types(&mut self, visitor: &mut impl TypeVisitor<'a>) -> Result<(), BtfError> {
         // One copy of the loop per byte order, so that reading a word is a
         // plain load (this pass reads every member of every type).
         let links = if self.big_endian {
-            self.index_types_in::<true>(kinds, visit)?
+            self.index_types_in::<true>(visitor)?
         } else {
-            self.index_types_in::<false>(kinds, visit)?
+            self.index_types_in::<false>(visitor)?
         };
         self.check_links(&links)
     }
 
     fn index_types_in<const BE: bool>(
         &mut self,
-        visit_kinds: u32,
-        mut visit: impl FnMut(u32, u8, u32, &'a [u8]),
+        visitor: &mut impl TypeVisitor<'a>,
     ) -> Result<Links, BtfError> {
+        let visit_kinds = visitor.kinds();
         let types = self.types;
         let start_id = self.start_id as u64;
         // At most one type per 12 bytes. Reserving that much costs address
@@ -510,7 +523,7 @@ impl<'a> Btf<'a> {
                 return err(abs, "type count overflows 32 bits");
             }
             if visit_kinds & (1 << k) != 0 {
-                visit(id as u32, k, name_off, name);
+                visitor.visit(id as u32, k, name_off, name);
             }
             // Every type reference: the header's third word where it is
             // one, then the members' (or params', or an array's two).

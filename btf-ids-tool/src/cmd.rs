@@ -1,7 +1,7 @@
 //! The three commands as library functions: they take paths and options and
 //! return a report (or an [`Error`]); `main.rs` only prints.
 
-use crate::btf::{kind_name, Btf};
+use crate::btf::{kind_name, Btf, NoVisitor, TypeVisitor};
 use crate::elf::ElfInfo;
 use crate::flags::{kf_names, set_flag_names};
 use crate::ids::IdKind;
@@ -131,23 +131,20 @@ impl<'d> BtfBytes<'d> {
     /// Parses the part that does not depend on anything else: the base if
     /// there is one, else the main BTF. Meant to run on its own thread.
     pub fn parse_first(&self) -> Result<Btf<'_>, Error> {
-        self.parse_first_visiting(0, |_, _, _, _| {})
+        self.parse_first_visiting(&mut NoVisitor)
     }
 
     /// [`BtfBytes::parse_first`] with a visitor for each type (see
     /// [`Btf::parse_visiting`]).
     pub fn parse_first_visiting<'s>(
         &'s self,
-        kinds: u32,
-        visit: impl FnMut(u32, u8, u32, &'s [u8]),
+        visitor: &mut impl TypeVisitor<'s>,
     ) -> Result<Btf<'s>, Error> {
         match &self.base {
-            Some((data, name)) => Btf::parse_visiting(data, None, kinds, visit).map_err(|e| {
+            Some((data, name)) => Btf::parse_visiting(data, None, visitor).map_err(|e| {
                 Error::new(format!("FAILED: load base BTF from {name}: {e}")).file(name)
             }),
-            None => {
-                Btf::parse_visiting(&self.main, None, kinds, visit).map_err(|e| self.main_err(e))
-            }
+            None => Btf::parse_visiting(&self.main, None, visitor).map_err(|e| self.main_err(e)),
         }
     }
 
@@ -157,12 +154,10 @@ impl<'d> BtfBytes<'d> {
     pub fn parse_rest_visiting<'s>(
         &'s self,
         first: &'s Btf<'s>,
-        kinds: u32,
-        visit: impl FnMut(u32, u8, u32, &'s [u8]),
+        visitor: &mut impl TypeVisitor<'s>,
     ) -> Result<(), Error> {
         if self.base.is_some() {
-            Btf::parse_visiting(&self.main, Some(first), kinds, visit)
-                .map_err(|e| self.main_err(e))?;
+            Btf::parse_visiting(&self.main, Some(first), visitor).map_err(|e| self.main_err(e))?;
         }
         Ok(())
     }
@@ -730,9 +725,8 @@ pub fn resolve(file: &Path, opts: &ResolveOptions) -> Result<ResolveReport, Erro
     rep.btf = Some(bytes.name().to_string());
     // Names are matched as the parse reaches each type (no second pass).
     let mut m = col.matcher();
-    let kinds = m.kinds();
-    let first = bytes.parse_first_visiting(kinds, |id, k, _, name| m.visit(id, k, name))?;
-    bytes.parse_rest_visiting(&first, kinds, |id, k, _, name| m.visit(id, k, name))?;
+    let first = bytes.parse_first_visiting(&mut m)?;
+    bytes.parse_rest_visiting(&first, &mut m)?;
     let found = m.finish();
     let mut warn = col.apply(found, true);
     let mut ids = elf.section_bytes(sec).to_vec();

@@ -20,7 +20,7 @@
 //! report an error where resolve_btfids would write out of bounds or crash
 //! (a set symbol smaller than its header, a name without `__<n>` suffix).
 
-use crate::btf::{Btf, BtfError};
+use crate::btf::{Btf, BtfError, TypeVisitor};
 use crate::elf::{ElfInfo, SectionInfo};
 use crate::ids::{parse_symbol, IdKind, Parsed};
 use crate::names::{cstr_prefix_key, hash_cstr, hash_name, prefix_key, NameTable};
@@ -101,9 +101,15 @@ pub struct Matcher<'c, 'a> {
 }
 
 impl Matcher<'_, '_> {
-    /// The BTF kinds it looks at, as a mask of `1 << kind` (for
-    /// [`Btf::parse_visiting`]).
-    pub fn kinds(&self) -> u32 {
+    /// The matches, for [`Collected::apply`].
+    pub fn finish(self) -> Matches {
+        Matches(self.matches)
+    }
+}
+
+impl TypeVisitor<'_> for Matcher<'_, '_> {
+    /// The BTF kinds it looks at.
+    fn kinds(&self) -> u32 {
         (0..32u32)
             .filter(|&k| self.wanted[k as usize] != u8::MAX)
             .fold(0, |m, k| m | 1 << k)
@@ -112,7 +118,7 @@ impl Matcher<'_, '_> {
     /// Looks at type `id` of kind `kind` whose name starts `name` (the rest
     /// of the string table may follow it).
     #[inline(always)]
-    pub fn visit(&mut self, id: u32, kind: u8, name: &[u8]) {
+    fn visit(&mut self, id: u32, kind: u8, _name_off: u32, name: &[u8]) {
         let ki = self.wanted[(kind & 31) as usize];
         if ki == u8::MAX {
             return;
@@ -134,11 +140,6 @@ impl Matcher<'_, '_> {
         if let Some(v) = found {
             self.matches.push((id, ki, v & IDX_MASK));
         }
-    }
-
-    /// The matches, for [`Collected::apply`].
-    pub fn finish(self) -> Matches {
-        Matches(self.matches)
     }
 }
 
@@ -306,7 +307,7 @@ impl<'a> Collected<'a> {
             for (i, &k) in b.own_kinds().iter().enumerate() {
                 let id = b.start_id() + i as u32;
                 if let Some(name) = b.name_off(id).and_then(|o| b.string_tail(o)) {
-                    m.visit(id, k, name);
+                    m.visit(id, k, 0, name);
                 }
             }
         }
