@@ -30,7 +30,9 @@ use std::collections::HashSet;
 /// resolve_btfids' limit of addresses per name (`ADDR_CNT`).
 pub const ADDR_CNT: usize = 100;
 
-/// One name of one kind, with every address it must be written to.
+/// One name of one kind, with every address it must be written to. Kept to
+/// one cache line (64 bytes): an object has thousands of names, and each
+/// step of a resolve walks them all.
 #[derive(Debug, Clone)]
 pub struct NameEntry<'a> {
     /// The name.
@@ -40,42 +42,54 @@ pub struct NameEntry<'a> {
     /// The id found (0: unresolved).
     pub id: u32,
     /// Further ids found for the same name and kind.
-    pub others: Vec<u32>,
-    /// [`kind_hash`] of the kind and name.
-    pub hash: u64,
+    pub others: Box<[u32]>,
 }
 
-/// A name's addresses: almost always one, kept inline (an object has
-/// thousands of names; this saves an allocation each).
-#[derive(Debug, Clone, Default)]
+/// A name's addresses: almost always one, kept inline; more go to the heap.
+#[derive(Debug, Clone)]
 pub struct Addrs {
-    first: Option<u64>,
-    more: Vec<u64>,
+    first: u64,
+    more: Box<[u64]>,
 }
 
 impl Addrs {
-    /// Number of addresses.
-    pub fn len(&self) -> usize {
-        self.first.map_or(0, |_| 1 + self.more.len())
+    /// One address.
+    pub fn new(first: u64) -> Self {
+        Addrs {
+            first,
+            more: Box::default(),
+        }
     }
 
-    /// Whether there are none.
+    /// Number of addresses (at least one).
+    pub fn len(&self) -> usize {
+        1 + self.more.len()
+    }
+
+    /// Always false: there is at least one.
     pub fn is_empty(&self) -> bool {
-        self.first.is_none()
+        false
     }
 
     /// Adds one.
     pub fn push(&mut self, a: u64) {
-        match self.first {
-            None => self.first = Some(a),
-            Some(_) => self.more.push(a),
-        }
+        push_boxed(&mut self.more, a);
     }
 
     /// The addresses, in symbol-table order.
     pub fn iter(&self) -> impl Iterator<Item = &u64> + '_ {
-        self.first.iter().chain(&self.more)
+        std::iter::once(&self.first).chain(self.more.iter())
     }
+}
+
+const _: () = assert!(std::mem::size_of::<NameEntry<'_>>() <= 64);
+
+/// Appends to a boxed slice: a copy each time, which is fine for the rare,
+/// short lists kept this way (a boxed slice is 8 bytes smaller than a Vec).
+fn push_boxed<T: Copy>(b: &mut Box<[T]>, v: T) {
+    let mut all = std::mem::take(b).into_vec();
+    all.push(v);
+    *b = all.into_boxed_slice();
 }
 
 /// The [`NameTable`] hash of a (kind, name) pair, from the name's hash.
@@ -135,7 +149,7 @@ impl TypeVisitor<'_> for Matcher<'_, '_> {
         let names = &self.col.names;
         let found = lookup.find(h, |v| {
             let e = &names[(v >> IDX_BITS) as usize][(v & IDX_MASK) as usize];
-            e.hash == h && e.name == name
+            e.name == name
         });
         if let Some(v) = found {
             self.matches.push((id, ki, v & IDX_MASK));
@@ -215,35 +229,34 @@ impl<'a> Collected<'a> {
                     let names = &c.names;
                     let found = c.lookup.find(hash, |v| {
                         let e = &names[(v >> IDX_BITS) as usize][(v & IDX_MASK) as usize];
-                        e.hash == hash && e.name == name
+                        e.name == name
                     });
-                    let packed = match found {
-                        Some(v) => v,
+                    match found {
+                        Some(v) => {
+                            let e = &mut c.names[ki][(v & IDX_MASK) as usize];
+                            if e.addrs.len() >= ADDR_CNT {
+                                return Err(Error::new(format!(
+                                    "FAILED symbol {} crossed the number of allowed lists",
+                                    String::from_utf8_lossy(name)
+                                ))
+                                .symbol(&sym.name_str()));
+                            }
+                            e.addrs.push(rel);
+                        }
                         None => {
                             c.names[ki].push(NameEntry {
                                 name,
-                                addrs: Addrs::default(),
+                                addrs: Addrs::new(rel),
                                 id: 0,
-                                others: Vec::new(),
-                                hash,
+                                others: Box::default(),
                             });
                             let v = ((ki as u32) << IDX_BITS) | (c.names[ki].len() - 1) as u32;
                             // The table holds one entry per symbol.
                             if !c.lookup.insert(hash, prefix, v) {
                                 return Err(Error::new("too many symbols").symbol(&sym.name_str()));
                             }
-                            v
                         }
-                    };
-                    let e = &mut c.names[ki][(packed & IDX_MASK) as usize];
-                    if e.addrs.len() >= ADDR_CNT {
-                        return Err(Error::new(format!(
-                            "FAILED symbol {} crossed the number of allowed lists",
-                            String::from_utf8_lossy(name)
-                        ))
-                        .symbol(&sym.name_str()));
                     }
-                    e.addrs.push(rel);
                 }
                 Parsed::Set { set8, name } => {
                     if !set_names.insert(name) {
@@ -355,7 +368,7 @@ impl<'a> Collected<'a> {
                         e.id
                     ));
                 }
-                e.others.push(id);
+                push_boxed(&mut e.others, id);
             } else {
                 // A name still at 0 keeps its kind's counter above zero.
                 e.id = id;
@@ -373,18 +386,52 @@ impl<'a> Collected<'a> {
         v
     }
 
-    /// Whether two symbols write the same word, so that the patch order
-    /// decides the result.
-    fn slots_shared(&self) -> bool {
-        let mut all: Vec<u64> = self
+    /// Words that more than one id symbol writes, each with the entry whose
+    /// value resolve_btfids leaves there: it patches kind by kind (struct,
+    /// union, typedef, func), each kind from the greatest name down, so the
+    /// value that stays is the one written last in that order. (Set counts
+    /// are written after every id, so they win wherever they fall.)
+    fn shared_words(&self) -> Vec<(u64, &NameEntry<'a>)> {
+        // Writers per word, counted up to 2; addresses were checked to lie
+        // in the section when collected.
+        let n = self
             .names
             .iter()
             .flatten()
-            .flat_map(|e| e.addrs.iter().map(|a| a & !3))
-            .chain(self.sets.iter().map(|s| s.addr & !3))
-            .collect();
-        all.sort_unstable();
-        all.windows(2).any(|w| w[0] == w[1])
+            .flat_map(|e| e.addrs.iter())
+            .map(|&a| (a >> 2) as usize + 1)
+            .max()
+            .unwrap_or(0);
+        let mut writers = vec![0u8; n];
+        for e in self.names.iter().flatten() {
+            for &a in e.addrs.iter() {
+                let w = &mut writers[(a >> 2) as usize];
+                *w = w.saturating_add(1);
+            }
+        }
+        if writers.iter().all(|&c| c < 2) {
+            return Vec::new();
+        }
+        let mut shared: Vec<(u64, u8, &NameEntry<'a>)> = Vec::new();
+        for (ki, v) in self.names.iter().enumerate() {
+            for e in v {
+                for &a in e.addrs.iter() {
+                    if writers[(a >> 2) as usize] > 1 {
+                        shared.push((a & !3, ki as u8, e));
+                    }
+                }
+            }
+        }
+        shared.sort_by_key(|w| w.0);
+        shared
+            .chunk_by(|x, y| x.0 == y.0)
+            .filter_map(|g| {
+                let last = g
+                    .iter()
+                    .max_by(|x, y| x.1.cmp(&y.1).then(y.2.name.cmp(x.2.name)))?;
+                Some((last.0, last.2))
+            })
+            .collect()
     }
 
     /// Sets in patch order (greatest name first).
@@ -436,18 +483,12 @@ impl<'a> Collected<'a> {
     /// the sets. Returns the `WARN: ... unresolved symbol` lines.
     pub fn patch(&self, elf: &ElfInfo<'_>, ids: &mut [u8]) -> Result<Vec<String>, Error> {
         let mut warnings = Vec::new();
-        let exact_order = self.slots_shared();
         let done = self.resolved_set8s(elf, ids);
         let in_done = |a: u64| done.iter().any(|&(lo, hi)| a >= lo && a < hi);
         for k in IdKind::ALL {
             // Unresolved names are reported in the C tool's order.
             let mut unresolved: Vec<&[u8]> = Vec::new();
-            let entries: Vec<&NameEntry<'a>> = if exact_order {
-                self.patch_order(k)
-            } else {
-                self.names[k.index()].iter().collect()
-            };
-            for e in entries {
+            for e in &self.names[k.index()] {
                 if e.id == 0 {
                     unresolved.push(e.name);
                 }
@@ -464,6 +505,12 @@ impl<'a> Collected<'a> {
                     String::from_utf8_lossy(n)
                 )
             }));
+        }
+        // Where symbols share a word, the C tool's write order decides.
+        for (w, e) in self.shared_words() {
+            if !in_done(w) {
+                write_word(elf, ids, w, e.id, e.name)?;
+            }
         }
         let order = self.sets_order();
         for s in &order {
