@@ -27,15 +27,18 @@ use std::fmt::Write;
 /// run time, and empty, so it adds no bytes to any file's loaded image.
 pub const KEEP_SECTION: &str = ".btf_ids.keep";
 
-/// The five directives of one ID slot (`____BTF_ID`), as an assembler macro
-/// each block defines at its start and removes (`.purgem`) at its end, so
-/// blocks that land in one assembly file (a codegen unit, or all crates under
-/// fat LTO) never define it twice. A slot is then one short line instead of
-/// five that each repeat a long `__BTF_ID__` name: much less text for the
+/// The directives of one ID slot (`____BTF_ID`), as an assembler macro each
+/// block defines at its start and removes (`.purgem`) at its end, so blocks
+/// that land in one assembly file (a codegen unit, or all crates under fat
+/// LTO) never define it twice. A slot is then one short line instead of four
+/// that each repeat a long `__BTF_ID__` name: much less text for the
 /// proc-macro bridge and rustc to carry, and the same object code.
+///
+/// C also writes `.local`; a label without `.globl` is local already, so the
+/// directive changes nothing in the object and is left out (the assembler
+/// would otherwise process it once per slot).
 const SLOT_MACRO: &str = "\
 .macro __btf_ids_slot sym
-.local \\sym
 .type \\sym, STT_OBJECT
 .size \\sym, 4
 \\sym:
@@ -114,8 +117,9 @@ impl Block {
     /// borrow-check and evaluate, the bulk of the build time of a crate with
     /// many set8 entries. So a lone integer literal that is plainly a `u32`
     /// (the default `0` of an entry without flags above all) is written into
-    /// the text as is, and entries of one block whose flags are the same
-    /// tokens (`KF_ACQUIRE | KF_RET_NULL` on many kfuncs) share one operand:
+    /// the text as is, and so is the value of `KF_*` names joined by `|`
+    /// (see [`crate::flag_expr`]). Other expressions that are the same tokens
+    /// in one block share one operand:
     /// a constant expression at module level can name only items, which
     /// resolve alike wherever the tokens came from, except through `$crate`,
     /// so expressions with `$crate` always get an operand of their own. The
@@ -124,6 +128,10 @@ impl Block {
     pub fn flags(&mut self, expr: &TokenStream, span: Span) {
         if let Some(value) = u32_literal(expr) {
             writeln!(self.text, ".long {value}").unwrap();
+            return;
+        }
+        if let Some(value) = crate::flag_expr::evaluate(expr) {
+            writeln!(self.text, ".long {value:#x}").unwrap();
             return;
         }
         let key = expr.to_string();
@@ -180,6 +188,11 @@ fn u32_literal(expr: &TokenStream) -> Option<u32> {
     let (Some(TokenTree::Literal(lit)), None) = (tokens.next(), tokens.next()) else {
         return None;
     };
+    u32_literal_value(&lit)
+}
+
+/// [`u32_literal`] of one literal token.
+pub fn u32_literal_value(lit: &proc_macro2::Literal) -> Option<u32> {
     let text = lit.to_string().replace('_', "");
     let text = text.strip_suffix("u32").unwrap_or(&text);
     let (digits, radix) = match text.get(..2) {
@@ -223,7 +236,6 @@ mod tests {
             body,
             [
                 ".macro __btf_ids_slot sym",
-                ".local \\sym",
                 ".type \\sym, STT_OBJECT",
                 ".size \\sym, 4",
                 "\\sym:",

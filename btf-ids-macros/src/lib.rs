@@ -10,6 +10,7 @@
 
 mod asm;
 mod expand;
+mod flag_expr;
 mod kfunc;
 mod parse;
 mod symbol;

@@ -37,7 +37,11 @@
 #![no_std]
 #![warn(missing_docs)]
 
-pub mod flags;
+/// `KF_*` kfunc flags and `BTF_SET8_KFUNCS`, with the kernel's names and
+/// bit values (the `btf-ids-flags` crate).
+pub mod flags {
+    pub use btf_ids_flags::*;
+}
 pub mod insn;
 pub mod kfunc;
 pub mod registry;

@@ -1,16 +1,23 @@
 //! `KF_*` kfunc flags of include/linux/btf.h and `BTF_SET8_KFUNCS` of
 //! include/linux/btf_ids.h, with the kernel's names and bit values.
 //!
+//! The one table of them: `btf_ids_runtime::flags` re-exports it for code
+//! that names flags, the macros read it to write flag words as numbers, and
+//! the `btf-ids` tool decodes flags with it.
+//!
 //! Bit 3 (`KF_KPTR_GET`, removed in 6.4) is unused and was never reused.
 //! `KF_TRUSTED_ARGS` (bit 4) exists in 6.12, our reference kernel; 7.0 made
 //! trusted pointer arguments the default and removed the flag, leaving bit 4
 //! unused. Bits 12 to 16 arrived after 6.12 or in its cycle: see each item.
 //!
 //! ```
-//! use btf_ids_runtime::flags::*;
+//! use btf_ids_flags::*;
 //! assert_eq!(KF_ACQUIRE | KF_RET_NULL, 0b101);
 //! assert_eq!(flag_name(KF_SLEEPABLE), Some("KF_SLEEPABLE"));
 //! ```
+
+#![no_std]
+#![warn(missing_docs)]
 
 /// The set8 holds kfuncs (`BTF_SET8_KFUNCS`, 6.9+): the set flags word of a
 /// `BTF_KFUNCS_START` set.
@@ -73,7 +80,7 @@ pub const KF_FLAGS: [(&str, u32); 16] = [
 /// flag owns are left out (see [`unknown_bits`]).
 ///
 /// ```
-/// use btf_ids_runtime::flags::*;
+/// use btf_ids_flags::*;
 /// let names: Vec<_> = flag_names(KF_ACQUIRE | KF_RET_NULL).collect();
 /// assert_eq!(names, ["KF_ACQUIRE", "KF_RET_NULL"]);
 /// ```
