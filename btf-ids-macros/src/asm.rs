@@ -62,6 +62,8 @@ pub struct Block {
     consts: Vec<TokenStream>,
     /// The operand already made for each flags expression, by its text.
     operand_of: HashMap<String, usize>,
+    /// `KF_*` names of flags written as numbers (see [`crate::flag_expr`]).
+    flag_names: Vec<proc_macro2::Ident>,
     /// The first label, which the keep-alive anchor references.
     first_label: Option<String>,
 }
@@ -76,6 +78,7 @@ impl Block {
             text,
             consts: Vec::new(),
             operand_of: HashMap::new(),
+            flag_names: Vec::new(),
             first_label: None,
         }
     }
@@ -130,7 +133,7 @@ impl Block {
             writeln!(self.text, ".long {value}").unwrap();
             return;
         }
-        if let Some(value) = crate::flag_expr::evaluate(expr) {
+        if let Some(value) = crate::flag_expr::evaluate(expr, &mut self.flag_names) {
             writeln!(self.text, ".long {value:#x}").unwrap();
             return;
         }
@@ -155,17 +158,21 @@ impl Block {
         writeln!(self.text, ".size {set_sym}, .-{label}").unwrap();
     }
 
-    /// Close the section and wrap the text in one `global_asm!`.
-    pub fn close(mut self) -> TokenStream {
+    /// Close the section and wrap the text in one `global_asm!`. Also returns
+    /// the check of the `KF_*` names written as numbers (empty if none), to
+    /// be emitted whether or not the block is (see
+    /// [`crate::flag_expr::check`]).
+    pub fn close(mut self) -> (TokenStream, TokenStream) {
         self.text.push_str(".purgem __btf_ids_slot\n.popsection\n");
         if let Some(label) = &self.first_label {
             self.text.push_str(&keep_alive(label));
         }
         let text = self.text;
         let consts = self.consts;
-        quote_spanned! {Span::call_site()=>
+        let asm = quote_spanned! {Span::call_site()=>
             ::core::arch::global_asm!(#text #(, #consts)*);
-        }
+        };
+        (asm, crate::flag_expr::check(&self.flag_names))
     }
 
     fn bind(&mut self, sym: &str, scope: Scope) {
@@ -243,7 +250,7 @@ mod tests {
                 ".endm",
             ]
         );
-        let text = block.close().to_string();
+        let text = block.close().0.to_string();
         assert!(text.contains(".purgem __btf_ids_slot"));
     }
 

@@ -97,7 +97,7 @@ fn decl(d: Decl, mac: Macro) -> TokenStream {
     if let Some(sym) = &set_sym {
         block.set_size(sym, &label);
     }
-    let asm = block.close();
+    let (asm, flag_check) = block.close();
     let allow = global.then(|| quote!(#[allow(non_upper_case_globals)]));
     let enabled = quote! {
         #asm
@@ -151,6 +151,7 @@ fn decl(d: Decl, mac: Macro) -> TokenStream {
     });
     quote! {
         #(#kfunc_checks)*
+        #flag_check
         #rt::__btf_ids_config! {
             enabled { #enabled }
             disabled { #disabled }

@@ -9,23 +9,52 @@
 //! names (the table of `btf-ids-flags`), `u32` literals, `|` and parentheses
 //! is evaluated here and written as a number.
 //!
-//! That makes those names mean the kernel's flags whatever is in scope, as
-//! `BTF_ID_FLAGS` reads them from btf.h's `#define`s: no import is needed,
-//! and a local constant of the same name does not change them. (Having rustc
-//! confirm each name costs as much as the operands it replaces: measured.) A
-//! misspelt name is not in the table, so it goes to rustc like anything else
-//! (another constant, arithmetic, `$crate` paths), which reports it.
+//! Rustc still resolves each name where it was written: every block that
+//! wrote names as numbers also gets one `const _: [u32; N] = [names];`
+//! ([`check`]), so a name must be in scope and a `u32` constant, as before,
+//! and a misspelt name, not in the table, goes to rustc like any other
+//! expression (another constant, arithmetic, `$crate` paths), which reports
+//! it. The values themselves are the table's: a `KF_*` name means the
+//! kernel's flag, as `BTF_ID_FLAGS` reads it from btf.h's `#define`s, even
+//! where a local constant of that name says otherwise.
 
-use proc_macro2::{Delimiter, TokenStream, TokenTree};
+use proc_macro2::{Delimiter, Ident, TokenStream, TokenTree};
+use quote::quote;
 
 /// The value of `expr`, if it is made only of the kernel's `KF_*` names,
-/// `u32` literals, `|` and parentheses.
-pub fn evaluate(expr: &TokenStream) -> Option<u32> {
-    or_chain(expr.clone())
+/// `u32` literals, `|` and parentheses; the names are added to `names`.
+pub fn evaluate(expr: &TokenStream, names: &mut Vec<Ident>) -> Option<u32> {
+    let mut found = Vec::new();
+    let value = or_chain(expr.clone(), &mut found)?;
+    names.extend(found);
+    Some(value)
+}
+
+/// The item that has rustc resolve every name [`evaluate`] read, each once:
+/// `const _: [u32; N] = [names];`. A name not in scope, or not a `u32`
+/// constant, is an error at that name, as it was when the expression went to
+/// the assembler, and the import that brought the names in counts as used.
+/// The values are not compared (that costs as much as the operands this
+/// replaces): a `KF_*` name from the kernel's table has the kernel's value.
+pub fn check(names: &[Ident]) -> TokenStream {
+    let mut seen: Vec<String> = Vec::new();
+    let mut list = Vec::new();
+    for name in names {
+        let text = name.to_string();
+        if !seen.contains(&text) {
+            list.push(name);
+            seen.push(text);
+        }
+    }
+    if list.is_empty() {
+        return TokenStream::new();
+    }
+    let n = list.len();
+    quote! { const _: [u32; #n] = [#(#list),*]; }
 }
 
 /// `term ('|' term)*`
-fn or_chain(expr: TokenStream) -> Option<u32> {
+fn or_chain(expr: TokenStream, names: &mut Vec<Ident>) -> Option<u32> {
     let mut value = 0;
     let mut want_term = true;
     for tt in expr {
@@ -38,7 +67,7 @@ fn or_chain(expr: TokenStream) -> Option<u32> {
                 want_term = true;
             }
             tt if want_term => {
-                value |= term(tt)?;
+                value |= term(tt, names)?;
                 want_term = false;
             }
             _ => return None,
@@ -47,16 +76,19 @@ fn or_chain(expr: TokenStream) -> Option<u32> {
     (!want_term).then_some(value)
 }
 
-fn term(tt: TokenTree) -> Option<u32> {
+fn term(tt: TokenTree, names: &mut Vec<Ident>) -> Option<u32> {
     match tt {
         TokenTree::Ident(ident) => {
             let text = ident.to_string();
-            let flag = btf_ids_flags::KF_FLAGS.iter().find(|(name, _)| *name == text)?;
+            let flag = btf_ids_flags::KF_FLAGS
+                .iter()
+                .find(|(name, _)| *name == text)?;
+            names.push(ident);
             Some(flag.1)
         }
         TokenTree::Literal(lit) => crate::asm::u32_literal_value(&lit),
         TokenTree::Group(g) if g.delimiter() == Delimiter::Parenthesis => {
-            or_chain(g.stream())
+            or_chain(g.stream(), names)
         }
         _ => None,
     }
@@ -68,7 +100,7 @@ mod tests {
     use std::str::FromStr;
 
     fn eval(s: &str) -> Option<u32> {
-        evaluate(&TokenStream::from_str(s).unwrap())
+        evaluate(&TokenStream::from_str(s).unwrap(), &mut Vec::new())
     }
 
     #[test]
@@ -96,5 +128,15 @@ mod tests {
         ] {
             assert_eq!(eval(s), None, "{s}");
         }
+    }
+
+    #[test]
+    fn check_names_each_flag_once() {
+        let mut names = Vec::new();
+        let expr = TokenStream::from_str("KF_RCU | KF_RCU | (KF_ACQUIRE)").unwrap();
+        assert_eq!(evaluate(&expr, &mut names), Some(0x81));
+        let text = check(&names).to_string();
+        assert_eq!(text, "const _ : [u32 ; 2usize] = [KF_RCU , KF_ACQUIRE] ;");
+        assert!(check(&[]).is_empty());
     }
 }
