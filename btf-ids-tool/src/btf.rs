@@ -3,9 +3,11 @@
 //!
 //! Why our own reader instead of a crate: the resolver only needs, for each
 //! type id, its kind and name, plus a handful of checks. A purpose-built
-//! reader does one pass over the type section that records one `u32` offset
-//! per type and allocates nothing else, accepts either byte order, supports
-//! split BTF (ids and string offsets continuing those of a base), and is
+//! reader does one pass over the type section that records each type's
+//! offset and kind (five bytes a type) and allocates nothing else, can show
+//! each type to a [`TypeVisitor`] during that pass (resolve matches names
+//! that way, see [`crate::resolve::Matcher`]), accepts either byte order,
+//! supports split BTF (ids and string offsets continuing those of a base), and is
 //! written to return an error (with the byte offset) on any malformed input
 //! instead of panicking, which the fuzz targets in `fuzz/` exercise. The
 //! general-purpose crates we looked at either parse every type into owned

@@ -181,7 +181,8 @@ pub struct SetSym<'a> {
 pub struct Collected<'a> {
     /// Names per kind (index: [`IdKind::index`]).
     pub names: [Vec<NameEntry<'a>>; 4],
-    /// (kind, name) lookup; values as packed by [`IDX_BITS`].
+    /// (kind, name) lookup; a value holds the kind index in its top two bits
+    /// and the index in [`Collected::names`] below.
     pub lookup: NameTable,
     /// Symbol occurrences per kind (resolve_btfids' `nr_<kind>`).
     pub nr: [usize; 4],
