@@ -1,9 +1,30 @@
 //! The BTF reader on arbitrary bytes: base BTF, and split BTF where the
-//! input is cut in two (first part the base).
+//! input is cut in two (first part the base). The base is also parsed with a
+//! visitor that hashes every name it is shown, as resolve's matcher does, and
+//! checks that the two ways of hashing a name agree.
 #![no_main]
 
-use btf_ids_tool::btf::Btf;
+use btf_ids_tool::btf::{Btf, TypeVisitor};
+use btf_ids_tool::names::{cstr_prefix_key, hash_cstr, hash_name, prefix_key};
 use libfuzzer_sys::fuzz_target;
+
+/// Hashes each name both ways; a mismatch is a bug (the fuzzer reports the
+/// panic).
+struct Hasher(u32);
+
+impl<'a> TypeVisitor<'a> for Hasher {
+    fn kinds(&self) -> u32 {
+        u32::MAX
+    }
+    fn visit(&mut self, _id: u32, _kind: u8, _name_off: u32, name: &'a [u8]) {
+        let prefix = cstr_prefix_key(name);
+        if let Some((h, len)) = hash_cstr(name) {
+            assert_eq!(h, hash_name(&name[..len]));
+            assert_eq!(prefix, prefix_key(&name[..len]));
+        }
+        self.0 += 1;
+    }
+}
 
 fn exercise(b: &Btf<'_>) {
     let n = b.type_count();
@@ -22,6 +43,11 @@ fn exercise(b: &Btf<'_>) {
 fuzz_target!(|data: &[u8]| {
     if let Ok(b) = Btf::parse(data) {
         exercise(&b);
+    }
+    let mut visitor = Hasher(0);
+    if let Ok(b) = Btf::parse_visiting(data, None, &mut visitor) {
+        // Every own type was shown.
+        assert_eq!(visitor.0, b.type_count() - b.start_id());
     }
     if data.len() > 2 {
         let cut = (data[0] as usize * 256 + data[1] as usize) % data.len();

@@ -53,7 +53,15 @@ fuzz_target!(|data: &[u8]| {
             if let Ok(mut c) = Collected::collect(&elf, sec) {
                 let blob = small_btf();
                 let btf = Btf::parse(&blob).expect("fixed BTF parses");
-                let _ = c.resolve(&btf, true);
+                let after = c.resolve(&btf, true);
+                // The same names matched during the parse, as `resolve`
+                // does it: the same warnings.
+                if let Ok(mut c2) = Collected::collect(&elf, sec) {
+                    let mut m = c2.matcher();
+                    Btf::parse_visiting(&blob, None, &mut m).expect("fixed BTF parses");
+                    let during = c2.apply(m.finish(), true);
+                    assert_eq!(after.ok(), Some(during));
+                }
                 let mut ids = elf.section_bytes(sec).to_vec();
                 let _ = c.patch(&elf, &mut ids);
             }
