@@ -129,7 +129,7 @@ impl<'d> BtfBytes<'d> {
     }
 
     /// Parses the part that does not depend on anything else: the base if
-    /// there is one, else the main BTF. Meant to run on its own thread.
+    /// there is one, else the main BTF; [`BtfBytes::finish`] does the rest.
     pub fn parse_first(&self) -> Result<Btf<'_>, Error> {
         self.parse_first_visiting(&mut NoVisitor)
     }

@@ -198,9 +198,8 @@ impl<'a> Collected<'a> {
             ..Default::default()
         };
         // Room for every symbol in each kind: untouched capacity costs
-        // address space only, and no vector moves while the BTF is parsed
-        // on the other thread (a move remaps memory, which stalls that
-        // thread's page faults).
+        // address space only, and no vector moves (a move of a large vector
+        // is an mremap, copying page tables).
         for v in c.names.iter_mut() {
             v.reserve(elf.symbols.len());
         }
