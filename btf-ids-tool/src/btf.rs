@@ -572,34 +572,30 @@ impl<'a> Btf<'a> {
     /// The error for a reference to `r`, past the last id: names the first
     /// type holding it and where.
     fn ref_error(&self, r: u32, total: u64) -> BtfError {
-        let holder = (0..self.offsets.len() as u32)
-            .map(|i| self.start_id + i)
-            .find(|&id| {
-                let rec = self.own_record(id).unwrap_or(&[]);
-                (8..rec.len())
-                    .step_by(4)
-                    .any(|w| self.u32_at(rec, w) == Some(r))
-            })
-            .unwrap_or(self.start_id);
+        // The first type reference equal to `r`, by the same shapes the pass
+        // read (a size or an offset of the same value is no reference).
+        let found = (0..self.offsets.len()).find_map(|i| {
+            let off = self.offsets[i] as usize;
+            let shape = SHAPES[(self.kinds[i] & 31) as usize];
+            let rec = self.own_record(self.start_id + i as u32).unwrap_or(&[]);
+            let vlen = (self.u32_at(rec, 4).unwrap_or(0) & 0xffff) as usize;
+            let head = (shape.head_ref != 0).then_some(8);
+            let n = shape.refs_fixed as usize + (vlen & shape.refs_per_vlen);
+            let body =
+                (0..n).map(|j| TYPE_LEN + j * shape.ref_stride as usize + shape.ref_at as usize);
+            head.into_iter()
+                .chain(body)
+                .find(|&w| self.u32_at(rec, w) == Some(r))
+                .map(|w| (self.start_id + i as u32, self.types_start + off + w))
+        });
+        let (holder, offset) = found.unwrap_or((self.start_id, self.types_start));
         BtfError {
-            offset: self.offset_of_ref(holder, r),
+            offset,
             msg: format!(
                 "type id {holder} refers to type id {r}, past the last id {}",
                 total - 1
             ),
         }
-    }
-
-    /// Absolute offset of the word in `holder`'s record that holds `r`
-    /// (for an error message; the record start if not found).
-    fn offset_of_ref(&self, holder: u32, r: u32) -> usize {
-        let i = (holder - self.start_id) as usize;
-        let off = self.offsets.get(i).map_or(0, |&o| o as usize);
-        let rec = self.own_record(holder).unwrap_or(&[]);
-        (8..rec.len())
-            .step_by(4)
-            .find(|&w| self.u32_at(rec, w) == Some(r))
-            .map_or(self.types_start + off, |w| self.types_start + off + w)
     }
 
     /// The kind of one of this BTF's own types or of a base type.
@@ -997,11 +993,27 @@ mod tests {
         ];
         let e = parse(&arr).unwrap_err();
         assert!(e.msg.contains("type loop"), "{e}");
-        // A reference past the last id names its holder.
-        let far = parse(&[0, info(kind::PTR, 0), 1, 0, info(kind::PTR, 0), 9]);
+        // A reference past the last id names its holder (not a struct whose
+        // size happens to be the same number).
+        let far = parse(&[
+            0,
+            info(kind::STRUCT, 0),
+            9,
+            0,
+            info(kind::PTR, 0),
+            1,
+            0,
+            info(kind::PTR, 0),
+            9,
+        ]);
         let e = far.unwrap_err();
-        assert!(e.msg.contains("type id 3 refers to type id 9"), "{e}");
-        assert_eq!(e.offset, 24 + 16 + 12 + 8);
+        assert!(e.msg.contains("type id 4 refers to type id 9"), "{e}");
+        assert_eq!(e.offset, 24 + 16 + 12 + 12 + 8);
+        // A member's type is found at its place in the record.
+        let member = parse(&[0, info(kind::STRUCT, 1), 4, 0, 7, 0]);
+        let e = member.unwrap_err();
+        assert!(e.msg.contains("type id 2 refers to type id 7"), "{e}");
+        assert_eq!(e.offset, 24 + 16 + 12 + 4);
     }
 
     #[test]
