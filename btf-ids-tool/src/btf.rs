@@ -220,6 +220,17 @@ const fn shape(k: u8) -> Shape {
     }
 }
 
+impl Shape {
+    /// Offsets in the record body (after the header) of its type ids, for a
+    /// record with `vlen` members.
+    #[inline(always)]
+    fn body_refs(&self, vlen: usize) -> impl Iterator<Item = usize> {
+        let n = self.refs_fixed as usize + (vlen & self.refs_per_vlen);
+        let (stride, at) = (self.ref_stride as usize, self.ref_at as usize);
+        (0..n).map(move |j| j * stride + at)
+    }
+}
+
 /// [`Shape`] of every kind number the 5-bit field can hold.
 const SHAPES: [Shape; 32] = {
     let mut t = [shape(0); 32];
@@ -234,16 +245,7 @@ const SHAPES: [Shape; 32] = {
 /// Kinds whose single link can be part of a loop (`ARRAY` through its
 /// element type).
 fn is_ref_kind(k: u8) -> bool {
-    matches!(
-        k,
-        kind::PTR
-            | kind::TYPEDEF
-            | kind::VOLATILE
-            | kind::CONST
-            | kind::RESTRICT
-            | kind::TYPE_TAG
-            | kind::ARRAY
-    )
+    SHAPES[(k & 31) as usize].link
 }
 
 /// What [`Btf::parse_visiting`] shows each type to.
@@ -530,10 +532,8 @@ impl<'a> Btf<'a> {
             // Every type reference: the header's third word where it is
             // one, then the members' (or params', or an array's two).
             max_ref = max_ref.max(target & shape.head_ref);
-            let n = shape.refs_fixed as usize + (vlen & shape.refs_per_vlen);
-            let (stride, at) = (shape.ref_stride as usize, shape.ref_at as usize);
-            for j in 0..n {
-                max_ref = max_ref.max(word::<BE>(body, j * stride + at));
+            for at in shape.body_refs(vlen) {
+                max_ref = max_ref.max(word::<BE>(body, at));
             }
             if k == kind::FUNC {
                 let back = match (target as u64).checked_sub(start_id) {
@@ -580,11 +580,8 @@ impl<'a> Btf<'a> {
             let rec = self.own_record(self.start_id + i as u32).unwrap_or(&[]);
             let vlen = (self.u32_at(rec, 4).unwrap_or(0) & 0xffff) as usize;
             let head = (shape.head_ref != 0).then_some(8);
-            let n = shape.refs_fixed as usize + (vlen & shape.refs_per_vlen);
-            let body =
-                (0..n).map(|j| TYPE_LEN + j * shape.ref_stride as usize + shape.ref_at as usize);
             head.into_iter()
-                .chain(body)
+                .chain(shape.body_refs(vlen).map(|at| TYPE_LEN + at))
                 .find(|&w| self.u32_at(rec, w) == Some(r))
                 .map(|w| (self.start_id + i as u32, self.types_start + off + w))
         });
