@@ -148,18 +148,20 @@ impl<'d> BtfBytes<'d> {
         }
     }
 
-    /// With a base, parses the split BTF over `first` (the base), calling
-    /// `visit` as [`Btf::parse_visiting`] does; without one, nothing is
-    /// left to parse.
+    /// With a base, parses the split BTF over `first` (the base), showing
+    /// its types to `visitor` as [`Btf::parse_visiting`] does; without one,
+    /// nothing is left to parse (`None`).
     pub fn parse_rest_visiting<'s>(
         &'s self,
         first: &'s Btf<'s>,
         visitor: &mut impl TypeVisitor<'s>,
-    ) -> Result<(), Error> {
-        if self.base.is_some() {
-            Btf::parse_visiting(&self.main, Some(first), visitor).map_err(|e| self.main_err(e))?;
+    ) -> Result<Option<Btf<'s>>, Error> {
+        match self.base {
+            Some(_) => Btf::parse_visiting(&self.main, Some(first), visitor)
+                .map(Some)
+                .map_err(|e| self.main_err(e)),
+            None => Ok(None),
         }
-        Ok(())
     }
 
     /// Finishes what [`BtfBytes::parse_first`] started and runs `f`.
@@ -168,11 +170,9 @@ impl<'d> BtfBytes<'d> {
         first: Btf<'_>,
         f: impl FnOnce(&Btf<'_>) -> Result<R, Error>,
     ) -> Result<R, Error> {
-        if self.base.is_some() {
-            let btf = Btf::parse_split(&self.main, Some(&first)).map_err(|e| self.main_err(e))?;
-            f(&btf)
-        } else {
-            f(&first)
+        match self.parse_rest_visiting(&first, &mut NoVisitor)? {
+            Some(split) => f(&split),
+            None => f(&first),
         }
     }
 
