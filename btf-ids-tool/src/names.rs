@@ -37,15 +37,11 @@ pub fn hash_name(name: &[u8]) -> u64 {
     let mut h = 0;
     let mut words = name.chunks_exact(8);
     for w in &mut words {
-        let mut b = [0u8; 8];
-        b.copy_from_slice(w);
-        h = mix(h, u64::from_le_bytes(b));
+        h = mix(h, word(w));
     }
     let rest = words.remainder();
     if !rest.is_empty() {
-        let mut b = [0u8; 8];
-        b[..rest.len()].copy_from_slice(rest);
-        h = mix(h, u64::from_le_bytes(b));
+        h = mix(h, word_padded(rest));
     }
     finish(h)
 }
@@ -57,16 +53,12 @@ pub fn hash_cstr(s: &[u8]) -> Option<(u64, usize)> {
     let mut h = 0;
     let mut i = 0;
     while let Some(w) = s.get(i..i + 8) {
-        let mut b = [0u8; 8];
-        b.copy_from_slice(w);
-        let w = u64::from_le_bytes(b);
-        // The lowest set bit of `zero` marks the first zero byte (bits above
-        // it may be false positives, never bits below).
-        let zero = w.wrapping_sub(LO) & !w & HI;
-        if zero != 0 {
-            let n = (zero.trailing_zeros() / 8) as usize;
+        let (w, nul) = below_nul(word(w));
+        if let Some(n) = nul {
+            // A name that ends on a word boundary mixes no empty word, as
+            // in `hash_name`.
             if n > 0 {
-                h = mix(h, w & ((1u64 << (8 * n)) - 1));
+                h = mix(h, w);
             }
             return Some((finish(h), i + n));
         }
@@ -76,13 +68,12 @@ pub fn hash_cstr(s: &[u8]) -> Option<(u64, usize)> {
     let rest = &s[i..];
     let n = memchr::memchr(0, rest)?;
     if n > 0 {
-        let mut b = [0u8; 8];
-        b[..n].copy_from_slice(&rest[..n]);
-        h = mix(h, u64::from_le_bytes(b));
+        h = mix(h, word_padded(&rest[..n]));
     }
     Some((finish(h), i + n))
 }
 
+/// The first 8 bytes of `b`, little endian.
 #[inline(always)]
 fn word(b: &[u8]) -> u64 {
     let mut w = [0u8; 8];
@@ -90,13 +81,26 @@ fn word(b: &[u8]) -> u64 {
     u64::from_le_bytes(w)
 }
 
-/// The bits of `w` (little-endian bytes) below its first zero byte (all of
-/// `w` if it has none), and whether it has one.
+/// Up to 8 bytes, little endian, zero-padded.
 #[inline(always)]
-fn below_nul(w: u64) -> (u64, bool) {
+fn word_padded(b: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    w[..b.len()].copy_from_slice(b);
+    u64::from_le_bytes(w)
+}
+
+/// The bits of `w` (little-endian bytes) below its first zero byte (all of
+/// `w` if it has none), and that byte's index.
+#[inline(always)]
+fn below_nul(w: u64) -> (u64, Option<usize>) {
+    // The lowest set bit of `zero` marks the first zero byte (bits above it
+    // may be false positives, never bits below).
     let zero = w.wrapping_sub(LO) & !w & HI;
     let keep = (zero & zero.wrapping_neg()).wrapping_sub(1);
-    (w & keep, zero != 0)
+    (
+        w & keep,
+        (zero != 0).then(|| (zero.trailing_zeros() / 8) as usize),
+    )
 }
 
 /// The prefix key of four words: rotations and one multiply, so that the
@@ -134,10 +138,14 @@ pub fn cstr_prefix_key(s: &[u8]) -> u64 {
     };
     // Every word is hashed, those after the NUL as zero: no branch on
     // where the name ends.
-    let (w0, e0) = below_nul(word(&b[..8]));
-    let (w1, e1) = below_nul(word(&b[8..16]));
-    let (w2, e2) = below_nul(word(&b[16..24]));
-    let (w3, _) = below_nul(word(&b[24..]));
+    let ends = |w| {
+        let (w, nul) = below_nul(w);
+        (w, nul.is_some())
+    };
+    let (w0, e0) = ends(word(&b[..8]));
+    let (w1, e1) = ends(word(&b[8..16]));
+    let (w2, e2) = ends(word(&b[16..24]));
+    let (w3, _) = ends(word(&b[24..]));
     let w1 = if e0 { 0 } else { w1 };
     let w2 = if e0 | e1 { 0 } else { w2 };
     let w3 = if e0 | e1 | e2 { 0 } else { w3 };
