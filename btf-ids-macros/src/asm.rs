@@ -18,7 +18,7 @@
 //!   C and Rust module with two sections of that name.
 
 use crate::symbol::SECTION;
-use proc_macro2::{Span, TokenStream, TokenTree};
+use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote_spanned};
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -118,23 +118,19 @@ impl Block {
     ///
     /// Every `const` operand is a constant rustc must resolve, type-check,
     /// borrow-check and evaluate, the bulk of the build time of a crate with
-    /// many set8 entries. So a lone integer literal that is plainly a `u32`
-    /// (the default `0` of an entry without flags above all) is written into
-    /// the text as is, and so is the value of `KF_*` names joined by `|`
-    /// (see [`crate::flag_expr`]). Other expressions that are the same tokens
-    /// in one block share one operand:
+    /// many set8 entries. So an expression the macro can evaluate itself (a
+    /// `u32` literal, the default `0` of an entry without flags above all, or
+    /// `KF_*` names joined by `|`: see [`crate::flag_expr`]) is written into
+    /// the text as its value. Other expressions that are the same tokens in
+    /// one block share one operand:
     /// a constant expression at module level can name only items, which
     /// resolve alike wherever the tokens came from, except through `$crate`,
     /// so expressions with `$crate` always get an operand of their own. The
     /// bytes come out the same; a mistake in such a shared expression is
     /// reported once, at its first use.
     pub fn flags(&mut self, expr: &TokenStream, span: Span) {
-        if let Some(value) = u32_literal(expr) {
-            writeln!(self.text, ".long {value}").unwrap();
-            return;
-        }
         if let Some(value) = crate::flag_expr::evaluate(expr, &mut self.flag_names) {
-            writeln!(self.text, ".long {value:#x}").unwrap();
+            writeln!(self.text, ".long {value}").unwrap();
             return;
         }
         let key = expr.to_string();
@@ -187,33 +183,6 @@ impl Block {
     }
 }
 
-/// The value of a lone integer literal that is a `u32` as written: decimal,
-/// `0x`, `0o` or `0b`, unsuffixed or suffixed `u32`, in range. Anything else
-/// (`None`) goes through the compiler's own check.
-fn u32_literal(expr: &TokenStream) -> Option<u32> {
-    let mut tokens = expr.clone().into_iter();
-    let (Some(TokenTree::Literal(lit)), None) = (tokens.next(), tokens.next()) else {
-        return None;
-    };
-    u32_literal_value(&lit)
-}
-
-/// [`u32_literal`] of one literal token.
-pub fn u32_literal_value(lit: &proc_macro2::Literal) -> Option<u32> {
-    let text = lit.to_string().replace('_', "");
-    let text = text.strip_suffix("u32").unwrap_or(&text);
-    let (digits, radix) = match text.get(..2) {
-        Some("0x") => (&text[2..], 16),
-        Some("0o") => (&text[2..], 8),
-        Some("0b") => (&text[2..], 2),
-        _ => (text, 10),
-    };
-    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
-        return None;
-    }
-    u32::from_str_radix(digits, radix).ok()
-}
-
 /// Assembler text that keeps `target` (a symbol, or an `{operand}`) alive
 /// under `--gc-sections`; see [`KEEP_SECTION`].
 pub fn keep_alive(target: &str) -> String {
@@ -226,10 +195,6 @@ pub fn keep_alive(target: &str) -> String {
 mod tests {
     use super::*;
     use std::str::FromStr;
-
-    fn lit(s: &str) -> Option<u32> {
-        u32_literal(&TokenStream::from_str(s).unwrap())
-    }
 
     #[test]
     fn a_slot_is_the_five_directives_of_btf_id() {
@@ -284,32 +249,5 @@ mod tests {
                 ".long {flags3}",
             ]
         );
-    }
-
-    #[test]
-    fn plain_u32_literals_are_read_and_nothing_else() {
-        assert_eq!(lit("0"), Some(0));
-        assert_eq!(lit("1_024"), Some(1024));
-        assert_eq!(lit("0x1f"), Some(31));
-        assert_eq!(lit("0o17u32"), Some(15));
-        assert_eq!(lit("0b101"), Some(5));
-        assert_eq!(lit("4294967295"), Some(u32::MAX));
-        for s in [
-            "4294967296",
-            "2u64",
-            "1i32",
-            "-1",
-            "true",
-            "1.0",
-            "'a'",
-            "\"1\"",
-            "(1)",
-            "KF_ACQUIRE",
-            "1 | 2",
-            "1e3",
-            "0x1_u8",
-        ] {
-            assert_eq!(lit(s), None, "{s}");
-        }
     }
 }

@@ -86,12 +86,30 @@ fn term(tt: TokenTree, names: &mut Vec<Ident>) -> Option<u32> {
             names.push(ident);
             Some(flag.1)
         }
-        TokenTree::Literal(lit) => crate::asm::u32_literal_value(&lit),
+        TokenTree::Literal(lit) => u32_literal(&lit),
         TokenTree::Group(g) if g.delimiter() == Delimiter::Parenthesis => {
             or_chain(g.stream(), names)
         }
         _ => None,
     }
+}
+
+/// The value of an integer literal that is a `u32` as written: decimal,
+/// `0x`, `0o` or `0b`, unsuffixed or suffixed `u32`, in range. Anything else
+/// (`None`) goes through the compiler's own check.
+fn u32_literal(lit: &proc_macro2::Literal) -> Option<u32> {
+    let text = lit.to_string().replace('_', "");
+    let text = text.strip_suffix("u32").unwrap_or(&text);
+    let (digits, radix) = match text.get(..2) {
+        Some("0x") => (&text[2..], 16),
+        Some("0o") => (&text[2..], 8),
+        Some("0b") => (&text[2..], 2),
+        _ => (text, 10),
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+        return None;
+    }
+    u32::from_str_radix(digits, radix).ok()
 }
 
 #[cfg(test)]
@@ -138,5 +156,41 @@ mod tests {
         let text = check(&names).to_string();
         assert_eq!(text, "const _ : [u32 ; 2usize] = [KF_RCU , KF_ACQUIRE] ;");
         assert!(check(&[]).is_empty());
+    }
+
+    /// [`u32_literal`] of `s` if it is one literal token.
+    fn lit(s: &str) -> Option<u32> {
+        let mut tokens = TokenStream::from_str(s).unwrap().into_iter();
+        match (tokens.next(), tokens.next()) {
+            (Some(TokenTree::Literal(l)), None) => u32_literal(&l),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn plain_u32_literals_are_read_and_nothing_else() {
+        assert_eq!(lit("0"), Some(0));
+        assert_eq!(lit("1_024"), Some(1024));
+        assert_eq!(lit("0x1f"), Some(31));
+        assert_eq!(lit("0o17u32"), Some(15));
+        assert_eq!(lit("0b101"), Some(5));
+        assert_eq!(lit("4294967295"), Some(u32::MAX));
+        for s in [
+            "4294967296",
+            "2u64",
+            "1i32",
+            "-1",
+            "true",
+            "1.0",
+            "'a'",
+            "\"1\"",
+            "(1)",
+            "KF_ACQUIRE",
+            "1 | 2",
+            "1e3",
+            "0x1_u8",
+        ] {
+            assert_eq!(lit(s), None, "{s}");
+        }
     }
 }
