@@ -252,10 +252,9 @@ fn is_ref_kind(k: u8) -> bool {
 pub trait TypeVisitor<'a> {
     /// The kinds to be shown, as a mask of `1 << kind`.
     fn kinds(&self) -> u32;
-    /// Type `id` of kind `kind`, named at string offset `name_off`; `name`
-    /// is the string table from there on (the name, its NUL, and whatever
-    /// follows).
-    fn visit(&mut self, id: u32, kind: u8, name_off: u32, name: &'a [u8]);
+    /// Type `id` of kind `kind`; `name` is the string table from the type's
+    /// name on (the name, its NUL, and whatever follows).
+    fn visit(&mut self, id: u32, kind: u8, name: &'a [u8]);
 }
 
 /// A [`TypeVisitor`] that asks for nothing.
@@ -265,7 +264,7 @@ impl TypeVisitor<'_> for NoVisitor {
     fn kinds(&self) -> u32 {
         0
     }
-    fn visit(&mut self, _: u32, _: u8, _: u32, _: &[u8]) {}
+    fn visit(&mut self, _: u32, _: u8, _: &[u8]) {}
 }
 
 /// The decoded common part of a type record.
@@ -527,7 +526,7 @@ impl<'a> Btf<'a> {
                 return err(abs, "type count overflows 32 bits");
             }
             if visit_kinds & (1 << k) != 0 {
-                visitor.visit(id as u32, k, name_off, name);
+                visitor.visit(id as u32, k, name);
             }
             // Every type reference: the header's third word where it is
             // one, then the members' (or params', or an array's two).

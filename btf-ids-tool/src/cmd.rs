@@ -323,9 +323,7 @@ fn expected_ids(
     let Ok(mut col) = Collected::collect(elf, sec) else {
         return out;
     };
-    if col.resolve(btf, false).is_err() {
-        return out;
-    }
+    col.resolve(btf, false);
     for k in IdKind::ALL {
         for e in &col.names[k.index()] {
             out.insert((k, String::from_utf8_lossy(e.name).into_owned()), e.id);

@@ -20,7 +20,7 @@
 //! report an error where resolve_btfids would write out of bounds or crash
 //! (a set symbol smaller than its header, a name without `__<n>` suffix).
 
-use crate::btf::{Btf, BtfError, TypeVisitor};
+use crate::btf::{Btf, TypeVisitor};
 use crate::elf::{ElfInfo, SectionInfo};
 use crate::ids::{parse_symbol, IdKind, Parsed};
 use crate::names::{cstr_prefix_key, hash_cstr, hash_name, prefix_key, NameTable};
@@ -132,7 +132,7 @@ impl TypeVisitor<'_> for Matcher<'_, '_> {
     /// Looks at type `id` of kind `kind` whose name starts `name` (the rest
     /// of the string table may follow it).
     #[inline(always)]
-    fn visit(&mut self, id: u32, kind: u8, _name_off: u32, name: &[u8]) {
+    fn visit(&mut self, id: u32, kind: u8, name: &[u8]) {
         let ki = self.wanted[(kind & 31) as usize];
         if ki == u8::MAX {
             return;
@@ -311,8 +311,9 @@ impl<'a> Collected<'a> {
     /// `WARN: multiple IDs ...` lines in the order the C tool prints them.
     /// With `all`, keeps looking after a kind's counter reaches zero to find
     /// every duplicate (for `--strict` and the report) without changing what
-    /// is written or warned.
-    pub fn resolve(&mut self, btf: &Btf<'_>, all: bool) -> Result<Vec<String>, BtfError> {
+    /// is written or warned. (A parsed [`Btf`] has a valid name for every
+    /// type, so there is nothing left to fail.)
+    pub fn resolve(&mut self, btf: &Btf<'_>, all: bool) -> Vec<String> {
         let mut m = self.matcher();
         let mut parts = vec![btf];
         parts.extend(btf.base());
@@ -320,12 +321,12 @@ impl<'a> Collected<'a> {
             for (i, &k) in b.own_kinds().iter().enumerate() {
                 let id = b.start_id() + i as u32;
                 if let Some(name) = b.name_off(id).and_then(|o| b.string_tail(o)) {
-                    m.visit(id, k, 0, name);
+                    m.visit(id, k, name);
                 }
             }
         }
         let found = m.finish();
-        Ok(self.apply(found, all))
+        self.apply(found, all)
     }
 
     /// A [`Matcher`] for these symbols' names.

@@ -16,7 +16,7 @@ impl<'a> TypeVisitor<'a> for Hasher {
     fn kinds(&self) -> u32 {
         u32::MAX
     }
-    fn visit(&mut self, _id: u32, _kind: u8, _name_off: u32, name: &'a [u8]) {
+    fn visit(&mut self, _id: u32, _kind: u8, name: &'a [u8]) {
         let prefix = cstr_prefix_key(name);
         if let Some((h, len)) = hash_cstr(name) {
             assert_eq!(h, hash_name(&name[..len]));
