@@ -102,6 +102,12 @@ fn kind_hash(ki: usize, name_hash: u64) -> u64 {
 const IDX_BITS: u32 = 30;
 const IDX_MASK: u32 = (1 << IDX_BITS) - 1;
 
+/// The entry a [`NameTable`] value stands for.
+#[inline(always)]
+fn entry<'n, 'a>(names: &'n [Vec<NameEntry<'a>>; 4], v: u32) -> &'n NameEntry<'a> {
+    &names[(v >> IDX_BITS) as usize][(v & IDX_MASK) as usize]
+}
+
 /// Finds, one BTF type at a time, the types whose kind and name the
 /// object's symbols ask for: the visitor of [`Btf::parse_visiting`], so
 /// that matching rides on the parse's one pass over the types (see
@@ -147,10 +153,7 @@ impl TypeVisitor<'_> for Matcher<'_, '_> {
         let h = kind_hash(ki as usize, h);
         let name = &name[..len];
         let names = &self.col.names;
-        let found = lookup.find(h, |v| {
-            let e = &names[(v >> IDX_BITS) as usize][(v & IDX_MASK) as usize];
-            e.name == name
-        });
+        let found = lookup.find(h, |v| entry(names, v).name == name);
         if let Some(v) = found {
             self.matches.push((id, ki, v & IDX_MASK));
         }
@@ -227,10 +230,7 @@ impl<'a> Collected<'a> {
                     let hash = kind_hash(ki, hash_name(name));
                     let prefix = kind_hash(ki, prefix_key(name));
                     let names = &c.names;
-                    let found = c.lookup.find(hash, |v| {
-                        let e = &names[(v >> IDX_BITS) as usize][(v & IDX_MASK) as usize];
-                        e.name == name
-                    });
+                    let found = c.lookup.find(hash, |v| entry(names, v).name == name);
                     match found {
                         Some(v) => {
                             let e = &mut c.names[ki][(v & IDX_MASK) as usize];
@@ -347,12 +347,11 @@ impl<'a> Collected<'a> {
     /// Applies what a [`Matcher`] found (every type it was shown, in id
     /// order) as [`Collected::resolve`] describes; returns its warnings.
     pub fn apply(&mut self, found: Matches, all: bool) -> Vec<String> {
-        let matches = found.0;
-        // 2. Apply them in id order with resolve_btfids' counters: a kind is
-        //    looked at only while its counter is above zero.
+        // In id order, with resolve_btfids' counters: a kind is looked at
+        // only while its counter is above zero.
         let mut nr = self.nr;
         let mut warnings = Vec::new();
-        for (id, ki, i) in matches {
+        for (id, ki, i) in found.0 {
             let ki = ki as usize;
             let counting = nr[ki] > 0;
             if !counting && !all {
@@ -392,18 +391,10 @@ impl<'a> Collected<'a> {
     /// union, typedef, func), each kind from the greatest name down, so the
     /// value that stays is the one written last in that order. (Set counts
     /// are written after every id, so they win wherever they fall.)
-    fn shared_words(&self) -> Vec<(u64, &NameEntry<'a>)> {
+    fn shared_words(&self, section_len: usize) -> Vec<(u64, &NameEntry<'a>)> {
         // Writers per word, counted up to 2; addresses were checked to lie
         // in the section when collected.
-        let n = self
-            .names
-            .iter()
-            .flatten()
-            .flat_map(|e| e.addrs.iter())
-            .map(|&a| (a >> 2) as usize + 1)
-            .max()
-            .unwrap_or(0);
-        let mut writers = vec![0u8; n];
+        let mut writers = vec![0u8; section_len.div_ceil(4)];
         for e in self.names.iter().flatten() {
             for &a in e.addrs.iter() {
                 let w = &mut writers[(a >> 2) as usize];
@@ -508,7 +499,7 @@ impl<'a> Collected<'a> {
             }));
         }
         // Where symbols share a word, the C tool's write order decides.
-        for (w, e) in self.shared_words() {
+        for (w, e) in self.shared_words(ids.len()) {
             if !in_done(w) {
                 write_word(elf, ids, w, e.id, e.name)?;
             }
