@@ -138,8 +138,9 @@ struct Shape {
     refs_per_vlen: usize,
     ref_stride: u8,
     ref_at: u8,
-    /// A single link that can be part of a loop ([`is_ref_kind`]).
-    link: bool,
+    /// Offset in the record of the single link that can be part of a loop
+    /// ([`is_ref_kind`]); 0: none.
+    link_at: u8,
 }
 
 const fn shape(k: u8) -> Shape {
@@ -152,11 +153,11 @@ const fn shape(k: u8) -> Shape {
         refs_per_vlen: 0,
         ref_stride: 0,
         ref_at: 0,
-        link: false,
+        link_at: 0,
     };
     let one_link = Shape {
         head_ref: u32::MAX,
-        link: true,
+        link_at: 8,
         ..none
     };
     match k {
@@ -173,7 +174,7 @@ const fn shape(k: u8) -> Shape {
             fixed: 12,
             refs_fixed: 2,
             ref_stride: 4,
-            link: true,
+            link_at: TYPE_LEN as u8,
             ..none
         },
         // Members {name_off, type, offset}
@@ -245,7 +246,7 @@ const SHAPES: [Shape; 32] = {
 /// Kinds whose single link can be part of a loop (`ARRAY` through its
 /// element type).
 fn is_ref_kind(k: u8) -> bool {
-    SHAPES[(k & 31) as usize].link
+    SHAPES[(k & 31) as usize].link_at != 0
 }
 
 /// What [`Btf::parse_visiting`] shows each type to.
@@ -545,12 +546,8 @@ impl<'a> Btf<'a> {
                     Some(_) => return Err(Self::func_error(abs, id)),
                     None => links.funcs.push((idx, target)),
                 }
-            } else if shape.link {
-                let t = if k == kind::ARRAY {
-                    word::<BE>(body, 0)
-                } else {
-                    target
-                };
+            } else if shape.link_at != 0 {
+                let t = word::<BE>(&types[off..], shape.link_at as usize);
                 if t as u64 >= id {
                     links.refs.push((idx, t));
                 }
@@ -627,12 +624,7 @@ impl<'a> Btf<'a> {
             if !is_ref_kind(k) {
                 return None;
             }
-            let off = self.offsets[i] as usize;
-            let at = if k == kind::ARRAY {
-                off + TYPE_LEN
-            } else {
-                off + 8
-            };
+            let at = self.offsets[i] as usize + SHAPES[k as usize].link_at as usize;
             let t = self.u32_at(self.types, at)?.checked_sub(self.start_id)? as usize;
             self.kinds
                 .get(t)
