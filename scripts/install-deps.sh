@@ -1,53 +1,59 @@
 #!/usr/bin/env bash
 # Installs what the tests need on a fresh Debian machine, when it is missing:
-# the newest linux-headers-6.12.*-common (the real btf_ids.h),
-# linux-kbuild-6.12.* (the kernel's resolve_btfids), dwarves (pahole) and
-# bpftool. Fails with a message naming what could not be had.
+# Debian's 6.12 kernel of one version X, the newest for which the archive has
+# all three of linux-kbuild-6.12.X+debN (the kernel's resolve_btfids, kbuild),
+# linux-headers-6.12.X+debN-amd64 (Kbuild for modules, the BTF-only vmlinux;
+# pulls in -common with the real btf_ids.h) and
+# linux-image-6.12.X+debN-amd64-unsigned (the kernel QEMU boots, real
+# modules); plus dwarves (pahole), bpftool, qemu-system-x86, cpio, gcc, make.
+# Fails with a message naming what could not be had.
+#
+# Prints nothing when everything is there. scripts/kernel-env.sh finds the
+# installed version again.
 set -euo pipefail
+here=$(dirname "$0")
 
 SUDO=""
 if [ "$(id -u)" != 0 ]; then
   if command -v sudo >/dev/null; then SUDO="sudo"; else
     echo "install-deps: not root and no sudo; install these Debian packages by hand:" \
-         "linux-headers-6.12.*-common linux-kbuild-6.12.* dwarves bpftool" >&2
+         "linux-kbuild-6.12.X+deb12 linux-headers-6.12.X+deb12-amd64" \
+         "linux-image-6.12.X+deb12-amd64-unsigned (one X) dwarves bpftool qemu-system-x86 cpio gcc make" >&2
     exit 1
   fi
 fi
 
-have_headers() { compgen -G "/usr/src/linux-headers-6.12*-common/include/linux/btf_ids.h" >/dev/null; }
-have_kbuild()  { compgen -G "/usr/lib/linux-kbuild-6.12*/tools/bpf/resolve_btfids/resolve_btfids" >/dev/null; }
-have_pahole()  { command -v pahole >/dev/null; }
-have_bpftool() { command -v bpftool >/dev/null || [ -x /usr/sbin/bpftool ]; }
+have_tools() {
+  command -v pahole >/dev/null && { command -v bpftool >/dev/null || [ -x /usr/sbin/bpftool ]; } &&
+    command -v qemu-system-x86_64 >/dev/null && command -v cpio >/dev/null &&
+    command -v gcc >/dev/null && command -v make >/dev/null
+}
 
-if have_headers && have_kbuild && have_pahole && have_bpftool && command -v gcc >/dev/null; then
+if have_tools && "$here/kernel-env.sh" >/dev/null 2>&1; then
   exit 0
 fi
 
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 
-newest() { # newest package whose name matches the regex $1
-  apt-cache search --names-only "$1" | awk '{print $1}' | grep -E "$1" | sort -V | tail -n 1
+# The newest X that kbuild, the amd64 headers and the unsigned image all have.
+versions() { # versions of package names matching "^$1<X>$2$"
+  apt-cache search --names-only "^$1" | awk '{print $1}' |
+    sed -nE "s/^$1([0-9]+\.[0-9]+\.[0-9]+\+deb[0-9]+)$2\$/\1/p" | sort -u
+}
+x=$(comm -12 <(versions 'linux-kbuild-' '') <(versions 'linux-headers-' '-amd64') |
+    comm -12 - <(versions 'linux-image-' '-amd64-unsigned') | grep '^6\.12\.' | sort -V | tail -n 1)
+[ -n "$x" ] || {
+  echo "install-deps: apt lists no 6.12 version with linux-kbuild, linux-headers-*-amd64 and" \
+       "linux-image-*-amd64-unsigned all three" >&2
+  exit 1
 }
 
-pkgs=()
-if ! have_headers; then
-  p=$(newest '^linux-headers-6\.12\.[0-9]+\+deb[0-9]+-common$')
-  [ -n "$p" ] || { echo "install-deps: apt lists no linux-headers-6.12.*-common package" >&2; exit 1; }
-  pkgs+=("$p")
-fi
-if ! have_kbuild; then
-  p=$(newest '^linux-kbuild-6\.12\.[0-9]+\+deb[0-9]+$')
-  [ -n "$p" ] || { echo "install-deps: apt lists no linux-kbuild-6.12.* package" >&2; exit 1; }
-  pkgs+=("$p")
-fi
-have_pahole || pkgs+=(dwarves)
-have_bpftool || pkgs+=(bpftool)
-command -v gcc >/dev/null || pkgs+=(gcc)
-
+pkgs=("linux-kbuild-$x" "linux-headers-$x-amd64" "linux-headers-$x-common" "linux-image-$x-amd64-unsigned"
+      dwarves bpftool qemu-system-x86 cpio gcc make)
 echo "install-deps: installing ${pkgs[*]}"
-$SUDO apt-get install -y -qq "${pkgs[@]}" >/dev/null
+# The image's postinst wants an initramfs generator; the tests boot their own.
+$SUDO apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
 
-for check in have_headers have_kbuild have_pahole have_bpftool; do
-  $check || { echo "install-deps: $check still fails after installing ${pkgs[*]}" >&2; exit 1; }
-done
+have_tools || { echo "install-deps: pahole, bpftool, qemu-system-x86_64, cpio, gcc or make still missing after installing ${pkgs[*]}" >&2; exit 1; }
+"$here/kernel-env.sh" >/dev/null || { echo "install-deps: the 6.12 kernel $x is still incomplete after installing it" >&2; exit 1; }

@@ -13,6 +13,10 @@
 //! | `BTF_SET8_START/END` + `BTF_ID_FLAGS` | [`btf_set8!`] |
 //! | `BTF_KFUNCS_START/END` | [`btf_kfuncs!`] |
 //!
+//! A loadable kernel module links against [`kernel`]: `struct
+//! btf_kfunc_id_set`, `register_btf_kfunc_id_set()`, `_printk()` and
+//! [`kernel_module!`] for a module with no C at all.
+//!
 //! ```
 //! use btf_ids_runtime::{btf_id_list, btf_set, btf_set8};
 //! use btf_ids_runtime::flags::*;
@@ -34,6 +38,19 @@
 //!     assert_eq!(TASK_SET8.capacity(), 2);
 //! }
 //! ```
+//!
+//! # Features
+//!
+//! * `debug-info-btf` (default): the twin of `CONFIG_DEBUG_INFO_BTF`. With it
+//!   the macros emit `.BTF_ids` blocks for resolve_btfids; without it they
+//!   take the header's `#else` branch (zero-filled lists, empty sets, no
+//!   `.BTF_ids` section).
+//! * `registry` (off by default): the `registry` module, a host-side model of
+//!   `register_btf_kfunc_id_set()` and of the verifier's kfunc lookup, with
+//!   the `register_btf_kfunc_id_set!` and `btf_kfunc_names!` macros. It
+//!   collects registrations across crates with `linkme`, whose sections have
+//!   no place in a kernel module, so module builds leave it off; [`kernel`],
+//!   [`insn`], [`kfunc`](mod@kfunc) and the views need no feature.
 #![no_std]
 #![warn(missing_docs)]
 
@@ -43,7 +60,10 @@ pub mod flags {
     pub use btf_ids_flags::*;
 }
 pub mod insn;
+pub mod kernel;
 pub mod kfunc;
+mod prog_types;
+#[cfg(feature = "registry")]
 pub mod registry;
 mod views;
 
