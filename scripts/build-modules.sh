@@ -27,6 +27,9 @@ for d in "${dirs[@]}"; do
   # Kbuild's own lines go to a log; pahole prints a page of notes about Rust
   # DWARF it does not model (variant parts, template parameters), harmless.
   log=$out/$(basename "$d").log
+  # From clean, so the BTF step reruns with this btf-ids (cargo keeps its
+  # own target directory, so the Rust side stays incremental).
+  make -C "$d" KDIR="$KDIR" BTF_IDS="$btf_ids" clean >/dev/null
   if ! make -C "$d" KDIR="$KDIR" BTF_IDS="$btf_ids" "${extra[@]}" >"$log" 2>&1; then
     grep -v 'recode_dwarf\|tag not supported' "$log" >&2 || true
     echo "build-modules: building $d failed (whole log: $log)" >&2

@@ -1,30 +1,73 @@
 #!/usr/bin/env bash
-# The main job, from a newcomer's chair: build the example kernel-style crate
-# (examples/task-kfuncs), give it BTF, resolve it with `btf-ids resolve`,
-# inspect and check the result, then judge BPF kfunc calls against its
-# registry and, where the running kernel allows, against the verifier.
+# The main job, from a newcomer's chair, on the real path first: build the
+# Rust kfunc module examples/modules/rsk with the kernel's own Kbuild (pahole
+# makes its BTF, `btf-ids` resolves it in place of resolve_btfids), inspect
+# and check it against the BTF of Debian's 6.12 kernel, then boot that kernel
+# under QEMU, load the module and have the real verifier judge BPF programs
+# that call its kfuncs, printing each verdict.
 #
-# Works without /sys/kernel/btf/vmlinux and without bpf(): it says what it
-# left out, and still fails if an answer it could check was wrong. Output goes to target/main-job/.
+# Then the host-side model (examples/task-kfuncs): a kernel-style crate given
+# split BTF by hand, resolved, inspected, and judged by the userspace registry
+# model and, where the running kernel allows, by the host's verifier.
+#
+# Where QEMU or the 6.12 kernel cannot be had it says what it left out and
+# still shows the host side. Output goes to target/main-job/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 out=$root/target/main-job
 mkdir -p "$out"
-# BTF_IDS_VMLINUX=/nonexistent shows what the job does on a kernel without BTF.
-vmlinux=${BTF_IDS_VMLINUX:-/sys/kernel/btf/vmlinux}
-export BTF_IDS_VMLINUX=$vmlinux
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 show() { printf '$ %s\n' "$*"; "$@"; }
 
-step "install what the job needs (pahole, binutils) when missing"
+step "install what the job needs (Debian's 6.12 kernel, headers, kbuild, pahole, QEMU) when missing"
 scripts/install-deps.sh
 
-step "build the btf-ids command and the host program"
-show cargo build --release --quiet -p btf-ids-tool -p task-kfuncs-host
+step "build the btf-ids command"
+show cargo build --release --quiet -p btf-ids-tool
 target=${CARGO_TARGET_DIR:-$root/target}
 btf_ids=$target/release/btf-ids
+
+if kenv=$(scripts/kernel-env.sh); then
+  eval "$kenv"
+  step "build examples/modules/rsk with Kbuild: cargo, ld -r, modpost, pahole, btf-ids -v as RESOLVE_BTFIDS"
+  rm -rf "$out/modules"
+  show make -C examples/modules/rsk KDIR="$KDIR" BTF_IDS="$btf_ids -v" >"$out/rsk-build.log" 2>&1 ||
+    { cat "$out/rsk-build.log"; exit 1; }
+  # Kbuild's lines and btf-ids' report; pahole's notes about Rust DWARF it
+  # does not model are in the log.
+  grep -Ev 'recode_dwarf|tag not supported|sse2|phased out|116344|^ *\|? *$|^  = ' "$out/rsk-build.log" | head -n 60
+  mkdir -p "$out/modules" && cp examples/modules/rsk/rsk.ko "$out/modules/"
+
+  step "inspect the resolved .BTF_ids of rsk.ko against its own BTF over vmlinux"
+  show "$btf_ids" inspect --btf "$out/modules/rsk.ko" -b "$VMLINUX" "$out/modules/rsk.ko"
+
+  step "check it as the kernel will: IDs, counts, sorting, BTF names, kernel types, base"
+  show "$btf_ids" check -b "$VMLINUX" "$out/modules/rsk.ko"
+
+  step "boot Debian's $KVER kernel under QEMU (TCG) with rsk.ko; the guest asks the real verifier"
+  if command -v qemu-system-x86_64 >/dev/null && [ -r "$KERNEL_IMAGE" ]; then
+    CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUSTFLAGS="-C target-feature=+crt-static" \
+      show cargo build --release --quiet --target x86_64-unknown-linux-gnu -p btf-ids-vm-guest
+    show cargo build --release --quiet -p btf-ids-vm
+    show "$target/release/btf-ids-vm" --kernel "$KERNEL_IMAGE" --only rsk/ \
+      --guest "$target/x86_64-unknown-linux-gnu/release/btf-ids-vm-guest" "$out/modules/rsk.ko"
+  else
+    echo "left out: qemu-system-x86_64 or $KERNEL_IMAGE is missing (Debian packages qemu-system-x86," \
+         "linux-image-$KVER-amd64-unsigned); the module was built, resolved and checked above"
+  fi
+else
+  echo "left out: the real module path; Debian's 6.12 kernel packages are not installed (see above)"
+fi
+
+# The host-side model.
+# BTF_IDS_VMLINUX=/nonexistent shows what the job does on a kernel without BTF.
+vmlinux=${BTF_IDS_VMLINUX:-/sys/kernel/btf/vmlinux}
+export BTF_IDS_VMLINUX=$vmlinux
+
+step "the host-side model: build the task-kfuncs host program"
+show cargo build --release --quiet -p task-kfuncs-host
 
 step "build examples/task-kfuncs as a kernel module object (no_std staticlib, ld -r)"
 CARGO_TARGET_DIR=$out/module-target show cargo build --release --quiet \

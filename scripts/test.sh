@@ -13,6 +13,9 @@ cargo fmt --all --check
 cargo clippy --workspace --all-targets -- -D warnings
 cargo test --workspace
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
+# The real kernel as the judge: the Rust kfunc modules built by Kbuild,
+# loaded into Debian's 6.12 kernel under QEMU, every case run.
+scripts/vm-test.sh
 # The README's main job must work too.
 scripts/main-job.sh
 echo "test.sh: all tests and checks passed"

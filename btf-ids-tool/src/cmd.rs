@@ -7,6 +7,7 @@ use crate::flags::{kf_names, set_flag_names};
 use crate::ids::IdKind;
 use crate::layout::{layout, EntryKind, Group, GroupKind, Layout};
 use crate::map::Contents;
+use crate::own_btf;
 use crate::resolve::Collected;
 use crate::Error;
 use serde::Serialize;
@@ -176,8 +177,31 @@ impl<'d> BtfBytes<'d> {
         }
     }
 
+    /// Parses the base, if there is one.
+    pub fn parse_base(&self) -> Result<Option<Btf<'_>>, Error> {
+        match &self.base {
+            Some(_) => self.parse_first().map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The base's file name, if there is one.
+    pub fn base_name(&self) -> Option<&str> {
+        self.base.as_ref().map(|(_, n)| n.as_str())
+    }
+
     fn main_err(&self, e: crate::btf::BtfError) -> Error {
-        Error::new(format!("FAILED: load BTF from {}: {e}", self.main_name)).file(&self.main_name)
+        // Over a base, ids and offsets past the end mostly mean that the
+        // split BTF was made over another base.
+        let hint = match &self.base {
+            Some((_, b)) => format!(" (was the split BTF made over another base than {b}?)"),
+            None => String::new(),
+        };
+        Error::new(format!(
+            "FAILED: load BTF from {}: {e}{hint}",
+            self.main_name
+        ))
+        .file(&self.main_name)
     }
 }
 
@@ -608,6 +632,9 @@ pub struct ResolveOptions {
     /// and the rest of a kernel build's tools: the rename alone already
     /// means no reader ever sees a half-written file.
     pub fsync: bool,
+    /// Leave module-local opaque types alone instead of pointing them at
+    /// the base's ([`crate::kernel_types`]).
+    pub no_kernel_types: bool,
 }
 
 /// A name with several ids.
@@ -668,11 +695,39 @@ pub struct ResolveReport {
     pub changed: bool,
     /// `bpf_kfunc` / `bpf_fastcall` tags added.
     pub tags_added: usize,
+    /// Whether `.BTF` bytes changed (kernel types, names, layout).
+    pub btf_changed: bool,
+    /// Kernel types pointed at the base's: (module id, base id).
+    pub kernel_types: Vec<PointedType>,
+    /// What was changed in `.BTF`, one line each.
+    pub btf_edits: Vec<String>,
     /// The messages resolve_btfids would print, in its order.
     pub warnings: Vec<String>,
     /// `-v` debug lines.
     #[serde(skip)]
     pub debug: Vec<String>,
+}
+
+/// A module-local type pointed at a base type.
+#[derive(Debug, Clone, Serialize)]
+pub struct PointedType {
+    /// Its id in the module's BTF (its name is cleared).
+    pub module: u32,
+    /// The base type every reference now names.
+    pub base: u32,
+}
+
+/// Records what [`crate::btf_fix`] did in the report (and for `-v`).
+fn note_fixes(rep: &mut ResolveReport, fixed: &crate::btf_fix::Fixed, verbose: u8) {
+    rep.kernel_types = fixed
+        .pointed
+        .iter()
+        .map(|&(module, base)| PointedType { module, base })
+        .collect();
+    rep.btf_edits = fixed.notes.clone();
+    if verbose >= 1 {
+        rep.debug.extend(fixed.notes.iter().cloned());
+    }
 }
 
 /// `btf-ids resolve`. On success the output is written (atomically) unless
@@ -696,8 +751,32 @@ pub fn resolve(file: &Path, opts: &ResolveOptions) -> Result<ResolveReport, Erro
                 .push("Cannot find .BTF_ids or symbols sections, nothing to do".into());
         }
         rep.nothing_to_do = true;
-        if let Some(o) = &opts.output {
-            crate::write::write_atomic(o, &[&data], file, opts.fsync)?;
+        // Still make the module's own BTF acceptable to the kernel.
+        let mut fixed_btf: Option<(usize, Vec<u8>)> = None;
+        if opts.src.btf.is_none() && elf.btf.is_some() {
+            let bytes = BtfBytes::load(&opts.src, file, &elf)?;
+            let base = bytes.parse_base()?;
+            if let Some((bsec, fixed)) = own_btf::fix_own(
+                &f,
+                &elf,
+                base.as_ref(),
+                bytes.base_name(),
+                !opts.no_kernel_types,
+            )? {
+                note_fixes(&mut rep, &fixed, opts.verbose);
+                fixed_btf = fixed.btf.map(|b| (bsec.file_offset as usize, b));
+            }
+        }
+        rep.btf_changed = fixed_btf.is_some();
+        rep.changed = rep.btf_changed;
+        if opts.output.is_some() || rep.changed {
+            let parts: Vec<(usize, &[u8])> = fixed_btf.iter().map(|(o, b)| (*o, &b[..])).collect();
+            crate::write::write_atomic(
+                &out_path,
+                &own_btf::splice(&data, parts),
+                file,
+                opts.fsync,
+            )?;
         }
         return Ok(rep);
     };
@@ -712,6 +791,10 @@ pub fn resolve(file: &Path, opts: &ResolveOptions) -> Result<ResolveReport, Erro
     let bytes_res = BtfBytes::load(&opts.src, file, &elf);
     let mut col = Collected::collect(&elf, sec).map_err(|e| e.file(&f))?;
     let bytes = bytes_res.as_ref().map_err(Clone::clone)?;
+    // A file resolved before would get its set8 flags moved: refuse it.
+    if let Some(r) = crate::rerun::first_resolved(&elf, &col, elf.section_bytes(sec)) {
+        return Err(crate::rerun::error(&r, sec.file_offset).file(&f));
+    }
     if opts.verbose >= 1 {
         for k in IdKind::ALL {
             for e in &col.names[k.index()] {
@@ -721,14 +804,60 @@ pub fn resolve(file: &Path, opts: &ResolveOptions) -> Result<ResolveReport, Erro
         }
     }
     rep.btf = Some(bytes.name().to_string());
-    // Names are matched as the parse reaches each type (no second pass).
-    let mut m = col.matcher();
-    let first = bytes.parse_first_visiting(&mut m)?;
-    bytes.parse_rest_visiting(&first, &mut m)?;
-    let found = m.finish();
-    let mut warn = col.apply(found, true);
+    let mut fixed_btf: Option<(usize, Vec<u8>)> = None;
+    let mut warn = if opts.src.btf.is_none() {
+        // The object's own BTF: made acceptable to the kernel first, then
+        // the names are looked up in the result.
+        let base = bytes.parse_base()?;
+        let Some((bsec, fixed)) = own_btf::fix_own(
+            &f,
+            &elf,
+            base.as_ref(),
+            bytes.base_name(),
+            !opts.no_kernel_types,
+        )?
+        else {
+            return Err(Error::new("no .BTF section").file(&f));
+        };
+        note_fixes(&mut rep, &fixed, opts.verbose);
+        let warn = {
+            let own = fixed.btf.as_deref().unwrap_or(bytes.main_bytes());
+            let btf = Btf::parse_split(own, base.as_ref()).map_err(|e| {
+                own_btf::fix_error(
+                    &crate::btf_fix::FixError::Parse(e),
+                    &f,
+                    bsec,
+                    bytes.base_name(),
+                )
+            })?;
+            col.resolve(&btf, true)
+        };
+        fixed_btf = fixed.btf.map(|b| (bsec.file_offset as usize, b));
+        warn
+    } else {
+        // Names are matched as the parse reaches each type (no second pass).
+        let mut m = col.matcher();
+        let first = bytes.parse_first_visiting(&mut m)?;
+        if let Some(split) = bytes.parse_rest_visiting(&first, &mut m)? {
+            crate::base_match::check(&split).map_err(|e| {
+                Error::new(format!(
+                    "split BTF {} was not made over {}: {e}",
+                    bytes.name(),
+                    bytes.base_name().unwrap_or("the base")
+                ))
+                .file(&f)
+            })?;
+        }
+        let found = m.finish();
+        col.apply(found, true)
+    };
+    rep.btf_changed = fixed_btf.is_some();
     let mut ids = elf.section_bytes(sec).to_vec();
     let mut unres = col.patch(&elf, &mut ids).map_err(|e| e.file(&f))?;
+    if bytes.has_base() {
+        let kfuncs = crate::hints::unresolved_kfuncs(&elf, &col, &ids);
+        crate::hints::add_hints(&mut unres, &kfuncs);
+    }
     warn.append(&mut unres);
     rep.warnings = warn;
     rep.id_symbols = col.id_symbols();
@@ -791,11 +920,14 @@ pub fn resolve(file: &Path, opts: &ResolveOptions) -> Result<ResolveReport, Erro
     }
     let start = sec.file_offset as usize;
     let end = start + ids.len();
-    rep.changed = ids[..] != data[start..end];
+    rep.changed = ids[..] != data[start..end] || rep.btf_changed;
+    let mut parts: Vec<(usize, &[u8])> = vec![(start, &ids[..])];
+    if let Some((o, b)) = &fixed_btf {
+        parts.push((*o, &b[..]));
+    }
     let mut tagged: Option<Vec<u8>> = None;
     if opts.kfunc_tags {
-        let mut img = data.clone();
-        img[start..end].copy_from_slice(&ids);
+        let img: Vec<u8> = own_btf::splice(&data, parts.clone()).concat();
         let (new, added) =
             crate::btf_write::add_kfunc_tags(&img, bytes, &col).map_err(|e| e.file(&f))?;
         rep.tags_added = added;
@@ -809,7 +941,7 @@ pub fn resolve(file: &Path, opts: &ResolveOptions) -> Result<ResolveReport, Erro
             Some(img) => crate::write::write_atomic(&out_path, &[img], file, opts.fsync)?,
             None => crate::write::write_atomic(
                 &out_path,
-                &[&data[..start], &ids, &data[end..]],
+                &own_btf::splice(&data, parts),
                 file,
                 opts.fsync,
             )?,
@@ -838,13 +970,46 @@ pub struct CheckReport {
 
 /// `btf-ids check`: no zero ids outside unused slots, set counts match
 /// sizes, sets sorted, and (with BTF from `--btf` or the file's `.BTF`)
-/// every id names a type of the declared kind and name.
+/// every id names a type of the declared kind and name. The file's own
+/// `.BTF` must also be acceptable to kernel 6.12 ([`crate::btf_fix`]): made
+/// over the base given (else an error), no type the kernel would refuse, no
+/// module-local opaque type shadowing a base type (unless
+/// `no_kernel_types`). A file without `.BTF_ids` gets only those checks.
 pub fn check(file: &Path, src: &BtfSource) -> Result<CheckReport, Error> {
+    check_with(file, src, false)
+}
+
+/// [`check`], with the kernel-types check turned off on request.
+pub fn check_with(
+    file: &Path,
+    src: &BtfSource,
+    no_kernel_types: bool,
+) -> Result<CheckReport, Error> {
     let f = file.display().to_string();
     let data = read_file(file)?;
     let elf = ElfInfo::parse(&data).map_err(|e| e.file(&f))?;
-    let lay = layout(&elf).map_err(|e| e.file(&f))?;
     let have_btf = src.btf.is_some() || elf.btf.is_some();
+    let mut own_failures = Vec::new();
+    if src.btf.is_none() && elf.btf.is_some() {
+        let b = BtfBytes::load(src, file, &elf)?;
+        let base = b.parse_base()?;
+        own_failures =
+            own_btf::check_own(&f, &elf, base.as_ref(), b.base_name(), !no_kernel_types)?;
+    }
+    if elf.btf_ids.is_none() && have_btf {
+        let name = src
+            .btf
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| f.clone());
+        return Ok(CheckReport {
+            file: f,
+            btf: Some(name),
+            ids: 0,
+            failures: own_failures,
+        });
+    }
+    let lay = layout(&elf).map_err(|e| e.file(&f))?;
     let (rep, btf_name) = if have_btf {
         let b = BtfBytes::load(src, file, &elf)?;
         let name = b.name().to_string();
@@ -864,7 +1029,7 @@ pub fn check(file: &Path, src: &BtfSource) -> Result<CheckReport, Error> {
     } else {
         (report_of(file, &elf, &lay, None, None, None), None)
     };
-    let mut failures = Vec::new();
+    let mut failures = own_failures;
     for g in &rep.groups {
         if let (Some(c), Some(e)) = (g.group.count, g.group.expected_count) {
             if c as u64 != e {

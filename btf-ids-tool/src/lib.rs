@@ -13,6 +13,14 @@
 //!   `inspect` and `check`.
 //! - [`write`](mod@write): atomic output (temp file, optional fsync, rename).
 //! - [`btf_write`]: adding `bpf_kfunc` / `bpf_fastcall` decl tags to `.BTF`.
+//! - [`btf_fix`]: making a module's own `.BTF` acceptable to kernel 6.12 in
+//!   place: [`base_match`] (made over this base?), [`kernel_types`]
+//!   (opaque Rust kernel types pointed at vmlinux's), [`btf_names`] (names
+//!   made identifiers), [`btf_layout`] (member order, pahole's fake int),
+//!   checked against [`btf_rules`] (the 6.12 per-kind rules), as a
+//!   [`btf_patch::Patch`].
+//! - [`rerun`]: refusing a file resolved before; [`hints`]: the likely
+//!   cause under an unresolved kfunc.
 //!
 //! Kernel versions: the resolve rules, messages and arguments are those of
 //! the Debian 6.12 resolve_btfids; KF_* names and values are those of
@@ -23,15 +31,25 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod base_match;
 pub mod btf;
+pub mod btf_fix;
+pub mod btf_layout;
+pub mod btf_names;
+pub mod btf_patch;
+pub mod btf_rules;
 pub mod btf_write;
 pub mod cmd;
 pub mod elf;
 pub mod flags;
+pub mod hints;
 pub mod ids;
+pub mod kernel_types;
 pub mod layout;
 pub mod map;
 pub mod names;
+pub mod own_btf;
+pub mod rerun;
 pub mod resolve;
 pub mod write;
 

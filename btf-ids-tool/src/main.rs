@@ -6,8 +6,18 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Inspect, resolve and check the .BTF_ids section of ELF files.
+///
+/// `resolve` is a drop-in for the kernel's resolve_btfids 6.12: installed
+/// as `resolve_btfids`, or given resolve_btfids' own command line (as Kbuild
+/// does with `RESOLVE_BTFIDS=btf-ids`), the binary behaves as `btf-ids
+/// resolve`. It also makes a module's own .BTF acceptable to the real
+/// kernel, which otherwise drops it silently: opaque Rust kernel types are
+/// pointed at vmlinux's, names that are not C identifiers are made so in
+/// place, struct members are put in offset order; a file made over another
+/// base, or resolved before, is refused. `check` reports all of these
+/// without changing anything.
 #[derive(Parser)]
-#[command(name = "btf-ids", version, about)]
+#[command(name = "btf-ids", version, about, long_about)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -45,12 +55,51 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
-    /// Patch BTF ids into .BTF_ids (drop-in for resolve_btfids 6.12).
+    /// Patch BTF ids into .BTF_ids (drop-in for resolve_btfids 6.12), after
+    /// making the file's own .BTF acceptable to kernel 6.12.
+    ///
+    /// Like resolve_btfids: ids of the `__BTF_ID__` symbols from the BTF
+    /// (the file's .BTF, or --btf; split over -b), set counts, sets sorted.
+    ///
+    /// Beyond it, when the BTF is the file's own .BTF (no --btf), and
+    /// before resolving, in place (same size), or not at all when a check
+    /// fails:
+    ///
+    /// - kernel types: a module-local opaque struct or union (size 0, named,
+    ///   as rustc emits `#[repr(C)] pub struct task_struct {}`) whose name
+    ///   has exactly one type of its kind in the base gets every reference
+    ///   pointed at the base type and its name cleared, so that the verifier
+    ///   takes vmlinux pointers for it and `struct task_struct` in .BTF_ids
+    ///   resolves to vmlinux's id. Several base types of the name: an error.
+    ///   None, or only a FWD, or the type embedded by value: left alone.
+    ///
+    /// - names: kernel 6.12 drops a module's whole BTF when a name fails its
+    ///   kind's rule (C identifiers for structs, members, funcs...). Rust
+    ///   names such as `BtfIdSet8<4>` or `&str` are rewritten in place
+    ///   (`BtfIdSet8_4_`), or cleared where the name is optional and its
+    ///   string is shared; a FUNC, TYPEDEF, VAR or FWD name that cannot be
+    ///   fixed is an error.
+    ///
+    /// - layout: struct members in offset order (Rust reorders fields), and
+    ///   pahole's 32-bit stand-in for `()` made 0 bits where it does not fit.
+    ///   Anything else kernel 6.12 would refuse is an error naming the type.
+    ///
+    /// Also refused: split BTF made over another base than -b, and a file
+    /// resolved before (a set8 whose count or ids are filled in: resolving
+    /// again moves kfunc flags). An unresolved kfunc of a BTF_SET8_KFUNCS set
+    /// in a module gets a second line with the likely cause.
+    #[command(verbatim_doc_comment)]
     Resolve {
         /// ELF object or binary.
         file: PathBuf,
         #[command(flatten)]
         src: BtfArgs,
+        /// Leave module-local opaque structs and unions alone instead of
+        /// pointing them at the base's types of the same name. For a module
+        /// that really has a type of its own that is zero-sized and named
+        /// like a vmlinux type, or to get the C tool's .BTF unchanged.
+        #[arg(long = "no-kernel-types")]
+        no_kernel_types: bool,
         /// Be more verbose (repeatable).
         #[arg(short, long, action = clap::ArgAction::Count)]
         verbose: u8,
@@ -77,11 +126,24 @@ enum Cmd {
         no_fsync: bool,
     },
     /// Verify a resolved file; non-zero exit on any failure.
+    ///
+    /// Fails on zero ids outside unused slots, set counts that do not match
+    /// symbol sizes, unsorted sets, ids that do not name a type of the
+    /// declared kind and name; and, for the file's own .BTF: split BTF made
+    /// over another base than -b (an error), types kernel 6.12 would refuse
+    /// (names that are not C identifiers, members out of offset order, ...;
+    /// `btf-ids resolve` repairs most), and module-local opaque types that
+    /// still shadow a vmlinux type (`btf-ids resolve -b` points them at
+    /// it). A file without .BTF_ids gets only the .BTF checks.
+    #[command(verbatim_doc_comment)]
     Check {
         /// ELF object or binary.
         file: PathBuf,
         #[command(flatten)]
         src: BtfArgs,
+        /// Do not report module-local opaque types that shadow vmlinux ones.
+        #[arg(long = "no-kernel-types")]
+        no_kernel_types: bool,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -104,7 +166,16 @@ fn main() -> ExitCode {
                 .map(|n| n == "resolve_btfids")
         })
         .unwrap_or(false);
-    if is_resolve_btfids {
+    // Kbuild calls `$(RESOLVE_BTFIDS) -b vmlinux m.ko` and
+    // `$(RESOLVE_BTFIDS) vmlinux`: with RESOLVE_BTFIDS=btf-ids, a first
+    // argument that is no subcommand (and not --help or --version) is
+    // resolve_btfids' command line.
+    let takes_resolve_btfids_args = args.get(1).is_some_and(|a| {
+        let a = a.to_string_lossy();
+        let ours = ["inspect", "resolve", "check", "help"];
+        !ours.contains(&a.as_ref()) && !["-h", "--help", "-V", "--version"].contains(&a.as_ref())
+    });
+    if is_resolve_btfids || takes_resolve_btfids_args {
         args.insert(1, "resolve".into());
     }
     let cli = Cli::parse_from(args);
@@ -133,6 +204,7 @@ fn main() -> ExitCode {
             kfunc_tags,
             fsync,
             no_fsync: _,
+            no_kernel_types,
         } => {
             let opts = ResolveOptions {
                 src: src.into(),
@@ -141,6 +213,7 @@ fn main() -> ExitCode {
                 output,
                 kfunc_tags,
                 fsync,
+                no_kernel_types,
             };
             match cmd::resolve(&file, &opts) {
                 Ok(r) => {
@@ -170,9 +243,14 @@ fn main() -> ExitCode {
                 Err(e) => fail(e),
             }
         }
-        Cmd::Check { file, src, json } => {
+        Cmd::Check {
+            file,
+            src,
+            no_kernel_types,
+            json,
+        } => {
             let src: BtfSource = src.into();
-            match cmd::check(&file, &src) {
+            match cmd::check_with(&file, &src, no_kernel_types) {
                 Ok(r) => {
                     if json {
                         println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());

@@ -433,50 +433,10 @@ impl<'a> Collected<'a> {
         v
     }
 
-    /// Set8 bodies (`[start, end)` of their pairs) that already hold
-    /// exactly the sorted ids of their symbols, with the right count: a file
-    /// resolved before. Their pairs are left alone, so flags stay with their
-    /// ids. (resolve_btfids 6.12 re-writes each id at its symbol's slot and
-    /// sorts again, which moves flags to other ids on a second run.)
-    fn resolved_set8s(&self, elf: &ElfInfo<'_>, ids: &[u8]) -> Vec<(u64, u64)> {
-        let mut out = Vec::new();
-        for s in self.sets.iter().filter(|s| s.set8) {
-            let (lo, hi) = (s.addr + 8, s.addr + s.size);
-            let cnt = (s.size / 8).saturating_sub(1);
-            if elf.read_u32(ids, s.addr as usize).map(u64::from) != Some(cnt) {
-                continue;
-            }
-            let mut want: Vec<u32> = self
-                .names
-                .iter()
-                .flatten()
-                .flat_map(|e| {
-                    e.addrs
-                        .iter()
-                        .filter(move |&&a| a >= lo && a < hi)
-                        .map(move |_| e.id)
-                })
-                .collect();
-            if want.len() as u64 != cnt || want.contains(&0) {
-                continue;
-            }
-            want.sort_unstable_by_key(|&i| i as i32);
-            let have: Vec<u32> = (0..cnt)
-                .map(|i| elf.read_u32(ids, (lo + 8 * i) as usize).unwrap_or(0))
-                .collect();
-            if have == want {
-                out.push((lo, hi));
-            }
-        }
-        out
-    }
-
     /// Writes ids and set counts into `ids` (the `.BTF_ids` bytes) and sorts
     /// the sets. Returns the `WARN: ... unresolved symbol` lines.
     pub fn patch(&self, elf: &ElfInfo<'_>, ids: &mut [u8]) -> Result<Vec<String>, Error> {
         let mut warnings = Vec::new();
-        let done = self.resolved_set8s(elf, ids);
-        let in_done = |a: u64| done.iter().any(|&(lo, hi)| a >= lo && a < hi);
         for k in IdKind::ALL {
             // Unresolved names are reported in the C tool's order.
             let mut unresolved: Vec<&[u8]> = Vec::new();
@@ -485,9 +445,7 @@ impl<'a> Collected<'a> {
                     unresolved.push(e.name);
                 }
                 for &a in e.addrs.iter() {
-                    if !in_done(a) {
-                        write_word(elf, ids, a, e.id, e.name)?;
-                    }
+                    write_word(elf, ids, a, e.id, e.name)?;
                 }
             }
             unresolved.sort_unstable_by(|a, b| b.cmp(a));
@@ -500,9 +458,7 @@ impl<'a> Collected<'a> {
         }
         // Where symbols share a word, the C tool's write order decides.
         for (w, e) in self.shared_words(ids.len()) {
-            if !in_done(w) {
-                write_word(elf, ids, w, e.id, e.name)?;
-            }
+            write_word(elf, ids, w, e.id, e.name)?;
         }
         let order = self.sets_order();
         for s in &order {
@@ -510,9 +466,6 @@ impl<'a> Collected<'a> {
             write_word(elf, ids, s.addr, cnt as u32, s.name)?;
         }
         for s in &order {
-            if done.iter().any(|&(lo, _)| lo == s.addr + 8) {
-                continue;
-            }
             let start = (s.addr & !3) as usize;
             let cnt = elf.read_u32(ids, start).unwrap_or(0) as usize;
             let (hdr, unit) = if s.set8 { (8, 8) } else { (4, 4) };

@@ -330,8 +330,10 @@ BTF_KFUNCS_END(kfuncs_a)
     assert_eq!(fails.len(), 2, "{err}");
     // Running again on a resolved file: resolve_btfids re-writes each id at
     // its symbol's slot and sorts again, which moves set8 flags to other
-    // ids; we leave an already resolved set8 alone, so a second run changes
-    // nothing. Lists and plain sets come out the same in both tools.
+    // ids. We refuse a file whose set8 is already resolved (exit 1, one
+    // line naming the set, file untouched). Lists and plain sets would come
+    // out the same; the C tool's second run differs from its first only in
+    // set8 flag words.
     let again_c = dir.join("again-c.o");
     let again_r = dir.join("again-r.o");
     std::fs::copy(&d.rust_file, &again_c).unwrap();
@@ -341,19 +343,24 @@ BTF_KFUNCS_END(kfuncs_a)
             .status
             .success()
     );
-    assert!(run(std::process::Command::new(ours())
+    let second = run(std::process::Command::new(ours())
         .arg("resolve")
-        .arg(&again_r))
-    .status
-    .success());
+        .arg(&again_r));
+    let err = String::from_utf8_lossy(&second.stderr);
+    assert_eq!(second.status.code(), Some(1), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("set8 'set8_a' is already resolved") && err.contains("resolved before"),
+        "{err}"
+    );
     assert_eq!(
         std::fs::read(&again_r).unwrap(),
         std::fs::read(&d.rust_file).unwrap(),
-        "second run changed the file"
+        "a refused second run changed the file"
     );
-    let (c2, r2) = (btf_ids_bytes(&again_c), btf_ids_bytes(&again_r));
+    let (c2, r1) = (btf_ids_bytes(&again_c), btf_ids_bytes(&d.rust_file));
     assert_ne!(
-        c2, r2,
+        c2, r1,
         "resolve_btfids no longer moves set8 flags on a second run?"
     );
     // They differ only in set8 pairs' flag words.
@@ -366,7 +373,7 @@ BTF_KFUNCS_END(kfuncs_a)
         .map(|s| (s.value as usize + 8, (s.value + s.size) as usize))
         .collect();
     for i in (0..c2.len()).step_by(4) {
-        if c2[i..i + 4] != r2[i..i + 4] {
+        if c2[i..i + 4] != r1[i..i + 4] {
             assert!(
                 sets8
                     .iter()
@@ -375,6 +382,13 @@ BTF_KFUNCS_END(kfuncs_a)
             );
         }
     }
+    // `check` finds nothing wrong with a correctly resolved set8 (only the
+    // two names missing from the BTF, as above).
+    let out = run(std::process::Command::new(ours())
+        .arg("check")
+        .arg(&again_r));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("set8_a"), "{err}");
 }
 
 /// Split BTF: a module-like object whose BTF is split over another

@@ -3,6 +3,7 @@
 //! plus truncations and bit flips of each: none may panic.
 
 use btf_ids_tool::btf::Btf;
+use btf_ids_tool::btf_fix::{self, FixOptions};
 use btf_ids_tool::cmd::{inspect_data, inspect_text, BtfSource};
 use btf_ids_tool::elf::ElfInfo;
 use btf_ids_tool::resolve::Collected;
@@ -42,6 +43,25 @@ fn variants(data: &[u8]) -> Vec<Vec<u8>> {
     v
 }
 
+/// The repairs `resolve` makes to a module's own BTF, and the checks behind
+/// them: any input, no panic.
+fn fix_target(data: &[u8], base: Option<&Btf<'_>>) {
+    for kernel_types in [true, false] {
+        let opts = FixOptions {
+            kernel_types,
+            ptr_size: 8,
+        };
+        if let Ok(f) = btf_fix::fix(data, base, opts) {
+            if let Some(new) = f.btf {
+                assert_eq!(new.len(), data.len(), "a repair changed the size");
+            }
+        }
+    }
+    if let Ok(b) = Btf::parse_split(data, base) {
+        let _ = btf_fix::problems(&b, true, 4);
+    }
+}
+
 fn btf_target(data: &[u8]) {
     if let Ok(b) = Btf::parse(data) {
         for id in 0..b.type_count().min(4096) {
@@ -49,11 +69,13 @@ fn btf_target(data: &[u8]) {
             let _ = b.skip_mods_and_typedefs(id);
         }
     }
+    fix_target(data, None);
     if data.len() > 2 {
         let cut = (data[0] as usize * 256 + data[1] as usize) % data.len();
         let (base, split) = data[2..].split_at(cut.min(data.len() - 2));
         if let Ok(base) = Btf::parse(base) {
             let _ = Btf::parse_split(split, Some(&base));
+            fix_target(split, Some(&base));
         }
     }
 }

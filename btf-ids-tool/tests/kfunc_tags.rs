@@ -81,6 +81,28 @@ fn bpftool_dump(obj: &Path, base: Option<&Path>) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// Puts `orig`'s `.BTF_ids` bytes (as the linker wrote them) back into
+/// `obj`, whose `.BTF` stays as it is: a file "resolved again from scratch"
+/// (a resolved file itself is refused, see below).
+fn restore_btf_ids(obj: &Path, orig: &[u8]) {
+    let e = ElfInfo::parse(orig).unwrap();
+    let s = e.btf_ids.unwrap();
+    let (lo, hi) = (s.file_offset as usize, (s.file_offset + s.size) as usize);
+    let mut d = std::fs::read(obj).unwrap();
+    d[lo..hi].copy_from_slice(&orig[lo..hi]);
+    std::fs::write(obj, d).unwrap();
+}
+
+/// A second resolve of a resolved file is refused and changes nothing.
+fn second_run_refused(obj: &Path, args: &[&str]) {
+    let before = std::fs::read(obj).unwrap();
+    let out = run(Command::new(ours()).args(args).arg(obj));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("already resolved"), "{err}");
+    assert_eq!(std::fs::read(obj).unwrap(), before);
+}
+
 fn expected() -> Vec<(String, String)> {
     let mut v: Vec<(String, String)> = [
         ("bpf_fastcall", "kf_fast"),
@@ -122,7 +144,11 @@ fn kfunc_tags_added_once() {
         .status
         .success());
     assert_eq!(btf_ids_bytes(&c), btf_ids_bytes(&obj));
-    // Running again adds nothing and leaves .BTF alone.
+    // Running again on the resolved file is refused; on the file with its
+    // .BTF_ids as linked but its .BTF already tagged, it adds nothing and
+    // leaves .BTF alone.
+    second_run_refused(&obj, &["resolve", "--kfunc-tags"]);
+    restore_btf_ids(&obj, &orig);
     let btf_before = {
         let d = std::fs::read(&obj).unwrap();
         let e = ElfInfo::parse(&d).unwrap();
@@ -148,6 +174,7 @@ fn kfunc_tags_split_btf() {
     pahole(&base, None);
     let obj = compile_c(&dir, "m", SRC, true);
     pahole(&obj, Some(&base));
+    let orig = std::fs::read(&obj).unwrap();
     let out = run(Command::new(ours())
         .args(["resolve", "--kfunc-tags", "-b"])
         .arg(&base)
@@ -160,7 +187,11 @@ fn kfunc_tags_split_btf() {
     assert_eq!(tags(&obj, Some(&base)), expected());
     let dump = bpftool_dump(&obj, Some(&base));
     assert!(dump.contains("DECL_TAG 'bpf_kfunc'"), "{dump}");
-    // Second run: nothing added.
+    // Second run: refused on the resolved file; with .BTF_ids as linked,
+    // nothing added.
+    let b = base.to_str().unwrap();
+    second_run_refused(&obj, &["resolve", "--kfunc-tags", "-b", b]);
+    restore_btf_ids(&obj, &orig);
     let before = std::fs::read(&obj).unwrap();
     let out = run(Command::new(ours())
         .args(["resolve", "--kfunc-tags", "-b"])

@@ -203,6 +203,27 @@ pub fn only_btf_ids_changed(orig: &Path, out: &Path) {
     assert_eq!(a[hi..], b[hi..], "bytes after .BTF_ids changed");
 }
 
+/// Asserts that `out` equals `orig` outside `.BTF_ids` and `.BTF`, and
+/// that neither changed size (what `resolve` may edit in place).
+pub fn only_btf_sections_changed(orig: &Path, out: &Path) {
+    let a = std::fs::read(orig).unwrap();
+    let b = std::fs::read(out).unwrap();
+    assert_eq!(a.len(), b.len(), "file size changed");
+    let elf = ElfInfo::parse(&a).unwrap();
+    let mut ranges: Vec<(usize, usize)> = [elf.btf_ids, elf.btf]
+        .into_iter()
+        .flatten()
+        .map(|s| (s.file_offset as usize, (s.file_offset + s.size) as usize))
+        .collect();
+    ranges.sort();
+    let mut at = 0;
+    for (lo, hi) in ranges {
+        assert_eq!(a[at..lo], b[at..lo], "bytes at {at:#x}..{lo:#x} changed");
+        at = hi;
+    }
+    assert_eq!(a[at..], b[at..], "bytes after {at:#x} changed");
+}
+
 /// Compiles with extra gcc flags (e.g. `-m32`).
 pub fn compile_c_flags(dir: &Path, stem: &str, src: &str, flags: &[&str]) -> PathBuf {
     let c = dir.join(format!("{stem}.c"));
