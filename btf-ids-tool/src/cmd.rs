@@ -751,9 +751,14 @@ pub fn resolve(file: &Path, opts: &ResolveOptions) -> Result<ResolveReport, Erro
                 .push("Cannot find .BTF_ids or symbols sections, nothing to do".into());
         }
         rep.nothing_to_do = true;
-        // Still make the module's own BTF acceptable to the kernel.
+        // Still make a module's own BTF acceptable to the kernel, when it
+        // may need it (split BTF with names C never has).
         let mut fixed_btf: Option<(usize, Vec<u8>)> = None;
-        if opts.src.btf.is_none() && elf.btf.is_some() {
+        let own = elf.btf.map(|s| elf.section_bytes(s));
+        if opts.src.btf.is_none()
+            && opts.src.base.is_some()
+            && own.is_some_and(own_btf::may_need_fixes)
+        {
             let bytes = BtfBytes::load(&opts.src, file, &elf)?;
             let base = bytes.parse_base()?;
             if let Some((bsec, fixed)) = own_btf::fix_own(
@@ -805,9 +810,10 @@ pub fn resolve(file: &Path, opts: &ResolveOptions) -> Result<ResolveReport, Erro
     }
     rep.btf = Some(bytes.name().to_string());
     let mut fixed_btf: Option<(usize, Vec<u8>)> = None;
-    let mut warn = if opts.src.btf.is_none() {
-        // The object's own BTF: made acceptable to the kernel first, then
-        // the names are looked up in the result.
+    let mut warn = if opts.src.btf.is_none() && bytes.has_base() {
+        // A module's own split BTF: made acceptable to the kernel first,
+        // then the names are looked up in the result. (vmlinux's BTF is the
+        // kernel build's own and is taken as it is, on the fast path below.)
         let base = bytes.parse_base()?;
         let Some((bsec, fixed)) = own_btf::fix_own(
             &f,

@@ -44,6 +44,35 @@ pub fn fix_error(e: &FixError, file: &str, sec: SectionInfo, base: Option<&str>)
     }
 }
 
+/// Whether the module's own split BTF `own` may hold something
+/// [`btf_fix`] would change: a string with a byte that cannot be part of a
+/// C identifier (Rust's `<`, `&`, `:`, `{`, space). Pure C modules have none,
+/// and are left as they are without reading the base (the many "nothing to
+/// do" runs of a kernel build stay cheap). Unreadable headers answer `true`,
+/// so the full path reports them.
+pub fn may_need_fixes(own: &[u8]) -> bool {
+    let word = |at: usize| -> Option<u32> {
+        let b: [u8; 4] = own.get(at..at + 4)?.try_into().ok()?;
+        Some(match own.get(..2) {
+            Some([0x9f, 0xeb]) => u32::from_le_bytes(b),
+            Some([0xeb, 0x9f]) => u32::from_be_bytes(b),
+            _ => return None,
+        })
+    };
+    let strings = (|| {
+        let hdr_len = word(4)? as usize;
+        let (off, len) = (word(16)? as usize, word(20)? as usize);
+        let start = hdr_len.checked_add(off)?;
+        own.get(start..start.checked_add(len)?)
+    })();
+    match strings {
+        Some(s) => s
+            .iter()
+            .any(|&c| c != 0 && !(c.is_ascii_alphanumeric() || c == b'_' || c == b'.')),
+        None => true,
+    }
+}
+
 /// Repairs the own `.BTF` of `elf` (split over `base` when given). `None`
 /// when the file has none.
 pub fn fix_own(

@@ -336,8 +336,8 @@ fn split_btf_over_another_base_is_refused() {
 }
 
 /// A no_std Rust staticlib with real Rust DWARF: generics, `&str`, an
-/// `Option<fn>`, a tuple, a closure, a reordered struct, an opaque kernel
-/// type, next to kfunc-like functions.
+/// `Option<fn>`, a tuple, a closure, a reordered struct, an unsized struct
+/// (`CStr`), an opaque kernel type, next to kfunc-like functions.
 const RUST_LIB: &str = r#"#![no_std]
 #![allow(non_camel_case_types)]
 #[repr(C)]
@@ -352,10 +352,11 @@ pub struct Holder {
     pub w: Wrapper<[u8; 4]>,
     pub r: Reordered,
     pub t: (u8, u32),
+    pub c: &'static core::ffi::CStr,
 }
 #[no_mangle]
 pub static mut HOLDER: Holder = Holder { name: "x", cb: None, w: Wrapper { inner: [0; 4], tag: 0 },
-    r: Reordered { a: 0, b: 0, c: 0 }, t: (0, 0) };
+    r: Reordered { a: 0, b: 0, c: 0 }, t: (0, 0), c: c"x" };
 #[no_mangle]
 pub unsafe extern "C" fn bpf_rs_task(t: *mut task_struct, n: u32) -> *mut task_struct { let _ = n; t }
 #[no_mangle]
@@ -420,7 +421,8 @@ fn rust_names_are_made_identifiers() {
             && bad
                 .iter()
                 .any(|v| v.name.starts_with("Option<unsafe extern \"C\" fn("))
-            && bad.iter().any(|v| v.name == "Reordered"),
+            && bad.iter().any(|v| v.name == "Reordered")
+            && bad.iter().any(|v| v.name == "CStr"),
         "{bad:#?}"
     );
     let wrapper = find(&before, kind::STRUCT, "Wrapper<[u8; 4]>")[0];
@@ -463,6 +465,11 @@ fn rust_names_are_made_identifiers() {
         "{err}"
     );
     assert!(err.contains("pointing module struct task_struct"), "{err}");
+    assert!(
+        err.contains("giving unsized struct 'CStr'")
+            && err.contains("the 1 bytes its members need"),
+        "{err}"
+    );
     only_btf_sections_changed(&dir.join("rs.o.orig").tap_write(&orig), &obj);
     let own = btf_of(&obj);
     let after = Btf::parse_split(&own, Some(&base_btf)).unwrap();
