@@ -33,6 +33,7 @@ if kenv=$(scripts/kernel-env.sh); then
   eval "$kenv"
   step "build examples/modules/rsk with Kbuild: cargo, ld -r, modpost, pahole, btf-ids -v as RESOLVE_BTFIDS"
   rm -rf "$out/modules"
+  make -C examples/modules/rsk KDIR="$KDIR" BTF_IDS="$btf_ids" clean >/dev/null
   show make -C examples/modules/rsk KDIR="$KDIR" BTF_IDS="$btf_ids -v" >"$out/rsk-build.log" 2>&1 ||
     { cat "$out/rsk-build.log"; exit 1; }
   # Kbuild's lines and btf-ids' report; pahole's notes about Rust DWARF it
@@ -87,8 +88,8 @@ fi
 
 step "resolve the module object in place with btf-ids resolve"
 if [ -r "$vmlinux" ]; then
-  echo "(a module's own DWARF describes the opaque task_struct too, so the name has a"
-  echo " second ID in the split BTF; like resolve_btfids, btf-ids warns and takes vmlinux's)"
+  echo "(the module's opaque task_struct is pointed at vmlinux's, and Rust's type names and"
+  echo " layouts are made ones the kernel accepts, before the IDs are resolved; -v lists each)"
 fi
 show "$btf_ids" resolve "${base_args[@]}" "$out/task_kfuncs.o"
 

@@ -12,16 +12,12 @@
 //!   (`Result<(), E>`'s `Ok`) it "exceeds struct_size". When that is the
 //!   only trouble and no array is made of it, the INT is made 0 bits wide,
 //!   which is what it stands for.
-//! - A Rust dynamically sized type (`CStr { inner: [c_char] }`, `str`) has
-//!   no size: pahole gives it size 0 and its slice member the element type,
-//!   which then does not fit. Such a struct gets the size its members need,
-//!   which is the part of it that has a size.
 //!
 //! Planning only; the edits are a [`Patch`].
 
 use crate::btf::{kind, kind_name, Btf};
 use crate::btf_patch::Patch;
-use crate::btf_rules::{layout_problems, type_size, Problem};
+use crate::btf_rules::{layout_problems, Problem};
 use std::collections::HashMap;
 
 /// pahole's name for the INT it makes of a zero-sized base type.
@@ -73,6 +69,12 @@ pub fn plan(btf: &Btf<'_>, ptr_size: u32) -> Plan {
             }
         }
     }
+    // An empty struct or union of the module, for zero-sized members.
+    let zero_sized = (0..n).map(|i| start + i as u32).find(|&id| {
+        btf.type_header(id).is_some_and(|t| {
+            matches!(t.kind, kind::STRUCT | kind::UNION) && t.size_or_type == 0 && t.vlen == 0
+        })
+    });
     let mut fake_trouble: HashMap<u32, u32> = HashMap::new();
     let mut fake_in_array: Vec<u32> = Vec::new();
     let mut problems = Vec::new();
@@ -91,9 +93,6 @@ pub fn plan(btf: &Btf<'_>, ptr_size: u32) -> Plan {
         }
         problems.clear();
         layout_problems(btf, id, ptr_size, &mut problems);
-        if t.kind == kind::STRUCT && t.size_or_type == 0 {
-            size_unsized(btf, id, t.vlen, t.kflag, ptr_size, &problems, &mut p);
-        }
         for pr in &problems {
             if let Problem::MemberSize { type_id, .. } = pr {
                 let c = concrete(btf, *type_id);
@@ -105,12 +104,15 @@ pub fn plan(btf: &Btf<'_>, ptr_size: u32) -> Plan {
                 }
             }
         }
-        if t.kind == kind::STRUCT
+        let sorted = t.kind == kind::STRUCT
             && problems
                 .iter()
-                .any(|p| matches!(p, Problem::MemberOrder { .. }))
-        {
+                .any(|p| matches!(p, Problem::MemberOrder { .. }));
+        if sorted {
             sort_members(btf, id, t.vlen, t.kflag, tags.get(&id), &mut p);
+        } else if let Some(zero) = zero_sized {
+            // (A sorted struct's members move: left to the final check.)
+            zero_sized_at_end(btf, id, t.size_or_type, t.kflag, zero, &problems, &mut p);
         }
     }
     let mut fakes: Vec<(u32, u32)> = fake_trouble.into_iter().collect();
@@ -134,51 +136,43 @@ pub fn plan(btf: &Btf<'_>, ptr_size: u32) -> Plan {
     p
 }
 
-/// Gives struct `id` of size 0 (a Rust dynamically sized type) the size of
-/// its members, when one of them does not fit and none is pahole's fake int
-/// (that has its own repair).
-fn size_unsized(
+/// Points each member of `id` that does not fit and starts exactly at the
+/// end of the struct (so Rust gave it no size) at the empty type `zero`.
+fn zero_sized_at_end(
     btf: &Btf<'_>,
     id: u32,
-    vlen: u16,
+    size: u32,
     kflag: bool,
-    ptr_size: u32,
+    zero: u32,
     problems: &[Problem],
     p: &mut Plan,
 ) {
-    let too_small = problems.iter().any(|pr| match pr {
-        Problem::MemberSize { type_id, .. } => {
-            let c = concrete(btf, *type_id);
-            btf.type_name(c) != Some(FAKE_INT)
-        }
-        Problem::MemberStart { .. } => true,
-        _ => false,
-    });
-    if !too_small {
-        return;
-    }
-    let mut end: u64 = 0;
-    for i in 0..vlen as usize {
-        let (Some(mtype), Some(moff)) = (
-            btf.record_u32(id, 12 + 12 * i + 4),
-            btf.record_u32(id, 12 + 12 * i + 8),
-        ) else {
-            return;
-        };
-        let bit_off = u64::from(if kflag { moff & 0x00ff_ffff } else { moff });
-        let Some(size) = type_size(btf, mtype, ptr_size) else {
-            return;
-        };
-        end = end.max(bit_off.div_ceil(8) + size);
-    }
-    let (Ok(size), Some(at)) = (u32::try_from(end), btf.own_record_offset(id)) else {
+    let Some(at) = btf.own_record_offset(id) else {
         return;
     };
-    p.patch.put(at + 8, &btf.encode_u32(size));
-    p.notes.push(format!(
-        "giving unsized struct '{}' [id {id}] the {size} bytes its members need (a Rust dynamically sized type has no size, and 6.12 wants every member inside its struct)",
-        name_of(btf, id)
-    ));
+    for pr in problems {
+        let Problem::MemberSize { member, type_id } = *pr else {
+            continue;
+        };
+        if btf.type_name(concrete(btf, type_id)) == Some(FAKE_INT) {
+            continue;
+        }
+        let m = 12 + 12 * member as usize;
+        let Some(moff) = btf.record_u32(id, m + 8) else {
+            continue;
+        };
+        let bit_off = if kflag { moff & 0x00ff_ffff } else { moff };
+        if u64::from(bit_off) != u64::from(size) * 8 {
+            continue;
+        }
+        p.patch.put(at + m + 4, &btf.encode_u32(zero));
+        p.notes.push(format!(
+            "pointing member #{member} of {} '{}' [id {id}] at the empty type [id {zero}]: it sits at the struct's end, where Rust has only fields without a size (zero-sized, or an unsized tail), but pahole described it as {} [id {type_id}]",
+            kind_name(btf.kind_of(id).unwrap_or(0)),
+            name_of(btf, id),
+            kind_name(btf.kind_of(type_id).unwrap_or(0)),
+        ));
+    }
 }
 
 /// Sorts the members of struct `id` by offset, and remaps the component

@@ -337,7 +337,9 @@ fn split_btf_over_another_base_is_refused() {
 
 /// A no_std Rust staticlib with real Rust DWARF: generics, `&str`, an
 /// `Option<fn>`, a tuple, a closure, a reordered struct, an unsized struct
-/// (`CStr`), an opaque kernel type, next to kfunc-like functions.
+/// (`CStr`), zero-sized members at a struct's end (`fold`'s closure holding
+/// a fn item, an array iterator's unsized tail), an opaque kernel type, next
+/// to kfunc-like functions.
 const RUST_LIB: &str = r#"#![no_std]
 #![allow(non_camel_case_types)]
 #[repr(C)]
@@ -361,6 +363,8 @@ pub static mut HOLDER: Holder = Holder { name: "x", cb: None, w: Wrapper { inner
 pub unsafe extern "C" fn bpf_rs_task(t: *mut task_struct, n: u32) -> *mut task_struct { let _ = n; t }
 #[no_mangle]
 pub unsafe extern "C" fn bpf_rs_use(h: *mut Holder) -> u32 { let c = |x: u32| x + 1; c((*h).w.tag) + (*h).r.a as u32 }
+#[no_mangle]
+pub extern "C" fn bpf_rs_fold(n: u32) -> u32 { [1u32, 2, n].into_iter().filter(|x| *x > 1).fold(0, u32::wrapping_add) }
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo) -> ! { loop {} }
 "#;
@@ -395,6 +399,8 @@ fn rust_object(dir: &Path, base: &Path) -> PathBuf {
             "bpf_rs_use",
             "-u",
             "HOLDER",
+            "-u",
+            "bpf_rs_fold",
         ])
         .arg(target.join("release/librsdwarf.a"))
         .arg("-o")
@@ -466,8 +472,12 @@ fn rust_names_are_made_identifiers() {
     );
     assert!(err.contains("pointing module struct task_struct"), "{err}");
     assert!(
-        err.contains("giving unsized struct 'CStr'")
-            && err.contains("the 1 bytes its members need"),
+        err.contains("pointing member #0 of struct 'CStr'") && err.contains("at the empty type"),
+        "{err}"
+    );
+    assert!(
+        err.contains("of struct '_closure_env_0__u32__u32__rsdwarf__bpf_rs_fold__")
+            && err.contains("fields without a size"),
         "{err}"
     );
     only_btf_sections_changed(&dir.join("rs.o.orig").tap_write(&orig), &obj);
