@@ -144,18 +144,8 @@ pub fn all() -> io::Result<Vec<(OwnedFd, BtfInfo)>> {
 /// The fd of the kernel BTF object called `name` (a module's name, or
 /// `vmlinux`), or `None` when there is none.
 pub fn find_kernel_btf(name: &str) -> io::Result<Option<OwnedFd>> {
-    let mut id = 0;
-    while let Some(next) = next_id(id)? {
-        id = next;
-        let fd = match fd_by_id(id) {
-            Ok(fd) => fd,
-            Err(e) if e.raw_os_error() == Some(libc::ENOENT) => continue,
-            Err(e) => return Err(e),
-        };
-        let info = info(fd.as_fd())?;
-        if info.kernel_btf && info.name == name {
-            return Ok(Some(fd));
-        }
-    }
-    Ok(None)
+    Ok(all()?
+        .into_iter()
+        .find(|(_, info)| info.kernel_btf && info.name == name)
+        .map(|(fd, _)| fd))
 }

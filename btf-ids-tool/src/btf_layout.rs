@@ -32,26 +32,14 @@ pub struct Plan {
     pub notes: Vec<String>,
 }
 
-fn name_of(btf: &Btf<'_>, id: u32) -> String {
-    String::from_utf8_lossy(btf.type_name(id).unwrap_or(b"")).into_owned()
+/// The type under typedefs and modifiers (`id` itself on a loop, which the
+/// reader has refused already).
+fn concrete_id(btf: &Btf<'_>, id: u32) -> u32 {
+    btf.skip_mods_and_typedefs(id).unwrap_or(id)
 }
 
-/// The type under typedefs and modifiers (bounded).
-fn concrete(btf: &Btf<'_>, mut id: u32) -> u32 {
-    for _ in 0..32 {
-        match btf.type_header(id) {
-            Some(t)
-                if matches!(
-                    t.kind,
-                    kind::TYPEDEF | kind::VOLATILE | kind::CONST | kind::RESTRICT | kind::TYPE_TAG
-                ) =>
-            {
-                id = t.size_or_type
-            }
-            _ => break,
-        }
-    }
-    id
+fn name_of(btf: &Btf<'_>, id: u32) -> String {
+    String::from_utf8_lossy(btf.type_name(id).unwrap_or(b"")).into_owned()
 }
 
 /// Plans both repairs for `btf`'s own types (`ptr_size`: 8 or 4).
@@ -85,7 +73,7 @@ pub fn plan(btf: &Btf<'_>, ptr_size: u32) -> Plan {
         };
         if t.kind == kind::ARRAY {
             if let Some(elem) = btf.record_u32(id, 12) {
-                fake_in_array.push(concrete(btf, elem));
+                fake_in_array.push(concrete_id(btf, elem));
             }
         }
         if t.kind != kind::STRUCT && t.kind != kind::UNION {
@@ -95,7 +83,7 @@ pub fn plan(btf: &Btf<'_>, ptr_size: u32) -> Plan {
         layout_problems(btf, id, ptr_size, &mut problems);
         for pr in &problems {
             if let Problem::MemberSize { type_id, .. } = pr {
-                let c = concrete(btf, *type_id);
+                let c = concrete_id(btf, *type_id);
                 let is_fake = btf.kind_of(c) == Some(kind::INT)
                     && btf.type_name(c) == Some(FAKE_INT)
                     && c >= start;
@@ -154,7 +142,7 @@ fn zero_sized_at_end(
         let Problem::MemberSize { member, type_id } = *pr else {
             continue;
         };
-        if btf.type_name(concrete(btf, type_id)) == Some(FAKE_INT) {
+        if btf.type_name(concrete_id(btf, type_id)) == Some(FAKE_INT) {
             continue;
         }
         let m = 12 + 12 * member as usize;

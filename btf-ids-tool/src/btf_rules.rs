@@ -320,17 +320,9 @@ pub fn name_problems(btf: &Btf<'_>, id: u32, named_params: &HashSet<u32>, out: &
 }
 
 /// A bounded walk to the type under typedefs and modifiers.
-fn concrete(btf: &Btf<'_>, mut id: u32) -> Option<(u32, crate::btf::TypeHeader)> {
-    for _ in 0..32 {
-        let t = btf.type_header(id)?;
-        match t.kind {
-            kind::TYPEDEF | kind::VOLATILE | kind::CONST | kind::RESTRICT | kind::TYPE_TAG => {
-                id = t.size_or_type
-            }
-            _ => return Some((id, t)),
-        }
-    }
-    None
+fn concrete(btf: &Btf<'_>, id: u32) -> Option<(u32, crate::btf::TypeHeader)> {
+    let id = btf.skip_mods_and_typedefs(id).ok()?;
+    Some((id, btf.type_header(id)?))
 }
 
 /// The size in bytes of type `id` as the kernel resolves it

@@ -79,22 +79,10 @@ fn is_opaque<'a>(btf: &Btf<'a>, id: u32) -> Option<(u8, &'a [u8])> {
     (!name.is_empty()).then_some((t.kind, name))
 }
 
-/// The type `id` names once typedefs and modifiers are skipped (bounded).
-fn under_modifiers(btf: &Btf<'_>, mut id: u32) -> u32 {
-    for _ in 0..32 {
-        match btf.type_header(id) {
-            Some(t)
-                if matches!(
-                    t.kind,
-                    kind::TYPEDEF | kind::VOLATILE | kind::CONST | kind::RESTRICT | kind::TYPE_TAG
-                ) =>
-            {
-                id = t.size_or_type
-            }
-            _ => break,
-        }
-    }
-    id
+/// The type `id` names once typedefs and modifiers are skipped (`id`
+/// itself on a loop, which the reader has refused already).
+fn under_modifiers(btf: &Btf<'_>, id: u32) -> u32 {
+    btf.skip_mods_and_typedefs(id).unwrap_or(id)
 }
 
 /// The module-local opaque types of split BTF `btf` and what its base

@@ -134,6 +134,18 @@ mod tests {
     use std::io::Write;
     use std::process::{Command, Stdio};
 
+    /// The entries of the test archive, in the order they are written.
+    const LISTED: [&str; 8] = [
+        "dev",
+        "dev/console",
+        "proc",
+        "sys",
+        "tmp",
+        "modules",
+        "init",
+        "modules/rsk.ko",
+    ];
+
     /// Parses our own output back (the format, independent of the tool).
     fn entries(mut b: &[u8]) -> Vec<(String, u32, u32, u32, Vec<u8>)> {
         let mut out = Vec::new();
@@ -169,19 +181,7 @@ mod tests {
         let bytes = initramfs(b"ELF!x", &[("rsk.ko".into(), vec![7; 13])]);
         let e = entries(&bytes);
         let names: Vec<&str> = e.iter().map(|e| e.0.as_str()).collect();
-        assert_eq!(
-            names,
-            [
-                "dev",
-                "dev/console",
-                "proc",
-                "sys",
-                "tmp",
-                "modules",
-                "init",
-                "modules/rsk.ko"
-            ]
-        );
+        assert_eq!(names, LISTED);
         assert_eq!(e[1].1, S_IFCHR | 0o600);
         assert_eq!((e[1].2, e[1].3), (5, 1));
         assert_eq!(e[6].1, S_IFREG | 0o755);
@@ -225,19 +225,7 @@ mod tests {
         let bytes = initramfs(b"\x7fELF static init", &[("rsk.ko".into(), module.clone())]);
 
         let (names, _) = cpio_tool(&["-t", "--quiet"], &bytes, None);
-        assert_eq!(
-            names.lines().collect::<Vec<_>>(),
-            [
-                "dev",
-                "dev/console",
-                "proc",
-                "sys",
-                "tmp",
-                "modules",
-                "init",
-                "modules/rsk.ko"
-            ]
-        );
+        assert_eq!(names.lines().collect::<Vec<_>>(), LISTED);
 
         let (long, _) = cpio_tool(&["-tv", "--quiet"], &bytes, None);
         let line = |name: &str| {

@@ -1,10 +1,13 @@
 //! The BTF reader on arbitrary bytes: base BTF, and split BTF where the
 //! input is cut in two (first part the base). The base is also parsed with a
 //! visitor that hashes every name it is shown, as resolve's matcher does, and
-//! checks that the two ways of hashing a name agree.
+//! checks that the two ways of hashing a name agree. Split BTF also goes
+//! through the repairs `btf-ids resolve -b` makes to a module's BTF
+//! (btf_fix), which must never change its size.
 #![no_main]
 
 use btf_ids_tool::btf::{Btf, TypeVisitor};
+use btf_ids_tool::btf_fix::{self, FixOptions};
 use btf_ids_tool::names::{cstr_prefix_key, hash_cstr, hash_name, prefix_key};
 use libfuzzer_sys::fuzz_target;
 
@@ -55,6 +58,15 @@ fuzz_target!(|data: &[u8]| {
         if let Ok(base) = Btf::parse(base) {
             if let Ok(s) = Btf::parse_split(split, Some(&base)) {
                 exercise(&s);
+            }
+            for kernel_types in [true, false] {
+                let opts = FixOptions {
+                    kernel_types,
+                    ptr_size: 8,
+                };
+                if let Ok(f) = btf_fix::fix(split, Some(&base), opts) {
+                    assert!(f.btf.is_none_or(|b| b.len() == split.len()));
+                }
             }
         }
     }

@@ -202,34 +202,12 @@ pub static MYMOD_PROGS: &[ProgCase] = &[
 
 /// `return mymod_add(2, 3)`.
 fn mymod_add(ids: &Ids) -> Result<Vec<BpfInsn>, String> {
-    Ok(vec![
-        BpfInsn::mov64_imm(1, 2),
-        BpfInsn::mov64_imm(2, 3),
-        ids.call("mymod_add")?,
-        BpfInsn::exit(),
-    ])
+    add_through(ids, "mymod_add")
 }
 
-/// `t = bpf_task_from_pid(1); if (!t) return 0; v = mymod_is_task(t);
-/// bpf_task_release(t); return v`.
+/// vmlinux's task through `mymod_is_task`: 1.
 fn mymod_task(ids: &Ids) -> Result<Vec<BpfInsn>, String> {
-    let mut p = vec![
-        BpfInsn::mov64_imm(1, 1),
-        ids.call("bpf_task_from_pid")?,
-        jne_imm(0, 0, 2),
-    ];
-    p.extend(ret(0));
-    p.extend([
-        BpfInsn::mov64_reg(6, 0),
-        BpfInsn::mov64_reg(1, 6),
-        ids.call("mymod_is_task")?,
-        BpfInsn::mov64_reg(7, 0),
-        BpfInsn::mov64_reg(1, 6),
-        ids.call("bpf_task_release")?,
-        BpfInsn::mov64_reg(0, 7),
-        BpfInsn::exit(),
-    ]);
-    Ok(p)
+    task_through(ids, "mymod_is_task")
 }
 
 /// The program cases of the `rsk` kfunc set.
@@ -280,10 +258,15 @@ pub static RSK_PROGS: &[ProgCase] = &[
 
 /// `return bpf_rs_add(2, 3)`.
 fn add(ids: &Ids) -> Result<Vec<BpfInsn>, String> {
+    add_through(ids, "bpf_rs_add")
+}
+
+/// `return <kfunc>(2, 3)`.
+fn add_through(ids: &Ids, kfunc: &str) -> Result<Vec<BpfInsn>, String> {
     Ok(vec![
         BpfInsn::mov64_imm(1, 2),
         BpfInsn::mov64_imm(2, 3),
-        ids.call("bpf_rs_add")?,
+        ids.call(kfunc)?,
         BpfInsn::exit(),
     ])
 }
@@ -322,6 +305,12 @@ fn obj(ids: &Ids) -> Result<Vec<BpfInsn>, String> {
 /// `t = bpf_task_from_pid(1); if (!t) return 0; v = bpf_rs_task_nonnull(t);
 /// bpf_task_release(t); return v` (vmlinux's task in the module's kfunc).
 fn task(ids: &Ids) -> Result<Vec<BpfInsn>, String> {
+    task_through(ids, "bpf_rs_task_nonnull")
+}
+
+/// `t = bpf_task_from_pid(1); if (!t) return 0; v = <kfunc>(t);
+/// bpf_task_release(t); return v`.
+fn task_through(ids: &Ids, kfunc: &str) -> Result<Vec<BpfInsn>, String> {
     let mut p = vec![
         BpfInsn::mov64_imm(1, 1),
         ids.call("bpf_task_from_pid")?,
@@ -331,7 +320,7 @@ fn task(ids: &Ids) -> Result<Vec<BpfInsn>, String> {
     p.extend([
         BpfInsn::mov64_reg(6, 0),
         BpfInsn::mov64_reg(1, 6),
-        ids.call("bpf_rs_task_nonnull")?,
+        ids.call(kfunc)?,
         BpfInsn::mov64_reg(7, 0),
         BpfInsn::mov64_reg(1, 6),
         ids.call("bpf_task_release")?,
