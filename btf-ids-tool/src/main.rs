@@ -61,9 +61,13 @@ enum Cmd {
     /// Like resolve_btfids: ids of the `__BTF_ID__` symbols from the BTF
     /// (the file's .BTF, or --btf; split over -b), set counts, sets sorted.
     ///
-    /// Beyond it, when the BTF is the file's own .BTF (no --btf), and
-    /// before resolving, in place (same size), or not at all when a check
-    /// fails:
+    /// Beyond it, when the BTF is a module's own split .BTF (no --btf, a
+    /// base given with -b; vmlinux's own BTF is taken as it is), and before
+    /// resolving, in place (same size), or not at all when a check fails.
+    /// A module without .BTF_ids is repaired only when its own strings hold
+    /// bytes no C identifier has. Kbuild runs it so with
+    /// `make ... RESOLVE_BTFIDS=btf-ids` (resolve_btfids' own command line
+    /// is understood):
     ///
     /// - kernel types: a module-local opaque struct or union (size 0, named,
     ///   as rustc emits `#[repr(C)] pub struct task_struct {}`) whose name
@@ -80,8 +84,10 @@ enum Cmd {
     ///   string is shared; a FUNC, TYPEDEF, VAR or FWD name that cannot be
     ///   fixed is an error.
     ///
-    /// - layout: struct members in offset order (Rust reorders fields), and
-    ///   pahole's 32-bit stand-in for `()` made 0 bits where it does not fit.
+    /// - layout: struct members in offset order (Rust reorders fields),
+    ///   pahole's 32-bit stand-in for `()` made 0 bits where it does not fit,
+    ///   and a field without a size at a struct's end (a closure's fn item,
+    ///   an unsized tail such as `CStr`'s) pointed at an empty struct.
     ///   Anything else kernel 6.12 would refuse is an error naming the type.
     ///
     /// Also refused: split BTF made over another base than -b, and a file
