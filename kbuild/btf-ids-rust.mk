@@ -15,7 +15,7 @@
 #   rust-manifest   Cargo.toml of the crate        (default $(src)/Cargo.toml)
 #   rust-target-dir cargo's target directory        (default $(src)/target)
 #   RUST_HARDENING  1: ENDBR on every function, return thunks, retpolines
-#                   (-Z flags, so RUSTC_BOOTSTRAP=1 is set for them); 0: none.
+#                   (-Z flags; RUSTC_BOOTSTRAP=1 is always set); 0: none.
 #                   Default: 1 when the kernel has CONFIG_X86_KERNEL_IBT or
 #                   CONFIG_MITIGATION_RETHUNK, as the kernel's own Rust build
 #                   does. Without it objtool warns once per function, and an
@@ -60,9 +60,13 @@ rust-lib = $(rust-target-dir)/$(rust-target)/release/lib$(subst -,_,$(rust-crate
 # use the stack below %rsp), no SSE/AVX state, frame pointers for the
 # unwinder. With an explicit --target these reach the crate graph only,
 # not proc macros.
+# -Zmerge-functions=disabled: LLVM otherwise makes a kfunc whose code equals
+# another's an alias of it, the alias loses its DWARF, pahole gives it no
+# BTF FUNC, and the kernel refuses the whole set (-EINVAL). A -Z flag, hence
+# RUSTC_BOOTSTRAP=1.
 rust-kernel-flags := -Ccode-model=kernel -Crelocation-model=static -Cno-redzone=yes \
-	-Ctarget-feature=-sse,-sse2,-avx,-avx2 -Cforce-frame-pointers=yes
-rust-env :=
+	-Ctarget-feature=-sse,-sse2,-avx,-avx2 -Cforce-frame-pointers=yes -Zmerge-functions=disabled
+rust-env := RUSTC_BOOTSTRAP=1
 RUST_HARDENING ?= $(if $(CONFIG_X86_KERNEL_IBT)$(CONFIG_MITIGATION_RETHUNK),1,0)
 ifeq ($(RUST_HARDENING),0)
 ifneq ($(CONFIG_X86_KERNEL_IBT),)
@@ -74,7 +78,6 @@ ifeq ($(RUST_HARDENING),1)
 rust-kernel-flags += -Zcf-protection=branch -Zfunction-return=thunk-extern \
 	-Zretpoline-external-thunk -Cunsafe-allow-abi-mismatch=retpoline,retpoline-external-thunk \
 	-Cjump-tables=no
-rust-env := RUSTC_BOOTSTRAP=1
 endif
 
 quiet_cmd_rust_staticlib = CARGO   $(rust-crate)

@@ -9,6 +9,8 @@
 //!   `BPF_BTF_GET_FD_BY_ID`, `BPF_OBJ_GET_INFO_BY_FD`), to find a module's
 //!   BTF fd by the module's name.
 //! - [`module`]: `finit_module` and `delete_module`.
+//! - [`map`]: array maps, read-only ones included, for programs that need
+//!   map memory.
 //!
 //! Programs are never attached; their fds are closed when the [`Verdict`]
 //! is dropped.
@@ -26,6 +28,7 @@
 #![warn(missing_docs)]
 
 pub mod btf;
+pub mod map;
 pub mod module;
 pub mod run;
 mod sys;

@@ -862,7 +862,7 @@ pub fn resolve(file: &Path, opts: &ResolveOptions) -> Result<ResolveReport, Erro
     let mut unres = col.patch(&elf, &mut ids).map_err(|e| e.file(&f))?;
     if bytes.has_base() {
         let kfuncs = crate::hints::unresolved_kfuncs(&elf, &col, &ids);
-        crate::hints::add_hints(&mut unres, &kfuncs);
+        crate::hints::add_hints(&mut unres, &kfuncs, elf.data);
     }
     warn.append(&mut unres);
     rep.warnings = warn;

@@ -522,3 +522,32 @@ fn unresolved_kfunc_in_a_module_gets_a_hint() {
     );
     assert_eq!(btf_ids_bytes(&m), btf_ids_bytes(&c));
 }
+
+/// A kfunc that is an alias of another function (what LLVM's
+/// MergeFunctions makes of two identical Rust kfuncs) has a symbol but no
+/// DWARF, so no BTF FUNC: the hint names the function it shares code with.
+#[test]
+fn merged_kfunc_hint_names_its_twin() {
+    let dir = scratch("kbtf-merged");
+    let base = base(&dir);
+    let src = "int kf_first(int x) { return x + 1; }\n\
+               int kf_second(int x) __attribute__((alias(\"kf_first\")));\n\
+               BTF_KFUNCS_START(ks)\nBTF_ID_FLAGS(func, kf_first, 0)\nBTF_ID_FLAGS(func, kf_second, 0)\nBTF_KFUNCS_END(ks)\n";
+    let m = module(&dir, "merged", src, &base);
+    let b = base.to_str().unwrap();
+    let out = tool(&["resolve", "-b", b], &m);
+    assert!(out.status.success());
+    let err = stderr(&out);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(
+        lines[0], "WARN: resolve_btfids: unresolved symbol kf_second",
+        "{err}"
+    );
+    assert!(
+        lines[1].contains("kfunc kf_second")
+            && lines[1].contains("at the address of kf_first")
+            && lines[1].contains("-Zmerge-functions=disabled")
+            && !lines[1].contains("--lang_exclude"),
+        "{err}"
+    );
+}

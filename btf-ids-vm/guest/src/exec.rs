@@ -1,7 +1,7 @@
 //! Running the plans in the guest and reporting one line per case.
 
 use crate::cases::{packet, Expect, Input, ModulePlan, ProgCase, Step};
-use crate::ids::{btf_drop_reason, module_funcs, Ids, Vmlinux};
+use crate::ids::{btf_drop_reason, module_funcs, Env, Ids, Vmlinux};
 use crate::sys::{grep_log, kernel_log_next_seq, kernel_log_since, KmsgRecord};
 use btf_ids_kernel::{btf, module, run, ProgLoad, Verdict};
 use btf_ids_vm::protocol::Line;
@@ -77,6 +77,8 @@ pub struct Runner<'a> {
     pub log_for: Selection,
     /// Where `<module>.ko` files are looked for ([`MODULE_DIR`]).
     pub module_dir: String,
+    /// The maps and offsets the programs may use.
+    pub env: Env,
 }
 
 impl Runner<'_> {
@@ -240,7 +242,7 @@ impl Runner<'_> {
             Some((fd, funcs)) => (Some(fd.as_fd()), Some(funcs)),
             None => (None, None),
         };
-        let ids = Ids::new(funcs, &vmlinux_ids);
+        let ids = Ids::new(funcs, &vmlinux_ids).with_env(self.env);
         let insns = (case.build)(&ids).map_err(|e| match &st.btf_error {
             Some(_) => format!("cannot build the program: {e} (see {m}/btf)"),
             None => format!("cannot build the program: {e}"),
@@ -249,7 +251,13 @@ impl Runner<'_> {
         if let Some(fd) = fd {
             load = load.module_btf(fd);
         }
-        let verdict = load.load();
+        let verdict = match case.drop_cap {
+            Some(cap) => {
+                let _dropped = crate::sys::drop_effective_cap(cap)?;
+                load.load()
+            }
+            None => load.load(),
+        };
         let full_log = (!self.log_for.0.is_empty()
             && self.log_for.wants(&format!("{m}/{}", case.name)))
         .then(|| {
@@ -292,6 +300,25 @@ impl Runner<'_> {
                     Ok(None)
                 } else {
                     Err(format!("accepted, but returned {}, not {want}", out.retval))
+                }
+            }
+            Expect::RefuseSilently(errno) => {
+                let last = verdict.reason().unwrap_or("");
+                let at_call = last.split_once(": (85) call ").is_some();
+                if verdict.accepted() {
+                    Err(format!(
+                        "accepted; expected a silent refusal with errno {errno}"
+                    ))
+                } else if verdict.errno == errno && at_call {
+                    Ok(Some(format!(
+                        "refused with errno {errno} and no message, at `{last}`"
+                    )))
+                } else {
+                    Err(format!(
+                        "refused (errno {}), not silently with errno {errno}: {}",
+                        verdict.errno,
+                        verdict.log_tail(6)
+                    ))
                 }
             }
             Expect::Refuse(reason) => {
@@ -470,6 +497,7 @@ mod tests {
             log_for: Selection::default(),
             // Never a real module on the host.
             module_dir: "/nonexistent/btf-ids-vm-test".into(),
+            env: Env::default(),
         };
         r.run(&plans);
         let Line::Plan(n) = lines[0] else { panic!() };

@@ -110,11 +110,57 @@ pub fn btf_drop_reason(vmlinux: &Vmlinux, ko: &[u8]) -> Option<String> {
     ))
 }
 
+/// The byte offset of member `member` of vmlinux's `struct name`, from
+/// its BTF (the layout of the running kernel, not of some header).
+pub fn member_offset(btf: &Btf<'_>, name: &str, member: &str) -> Result<u32, String> {
+    let mut found = None;
+    btf.try_for_each_type(&mut |id, t| {
+        if t.kind == kind::STRUCT && btf.type_name(id) == Some(name.as_bytes()) {
+            found = Some((id, t));
+            return false;
+        }
+        true
+    });
+    let (id, t) = found.ok_or_else(|| format!("no struct {name} in vmlinux's BTF"))?;
+    for i in 0..t.vlen as usize {
+        let at = 12 + 12 * i;
+        let (Some(name_off), Some(offset)) = (btf.record_u32(id, at), btf.record_u32(id, at + 8))
+        else {
+            break;
+        };
+        if btf.name_bytes(name_off) == Some(member.as_bytes()) {
+            // With kind_flag set, the low 24 bits are the bit offset.
+            let bits = if t.kflag { offset & 0xff_ffff } else { offset };
+            return Ok(bits / 8);
+        }
+    }
+    Err(format!("struct {name} has no member {member}"))
+}
+
+/// What a program may need beyond kfunc IDs: maps the guest made, and
+/// offsets in vmlinux's structs. `None` says it could not be had; the
+/// builder then fails naming it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Env {
+    /// A frozen `BPF_F_RDONLY_PROG` array map whose one value starts with
+    /// the string [`RODATA_STR`].
+    pub rodata_map: Option<i32>,
+    /// A writable array map of one 16-byte value.
+    pub array_map: Option<i32>,
+    /// `offsetof(struct task_struct, real_parent)`, an `__rcu` pointer.
+    pub task_real_parent: Option<u32>,
+}
+
+/// The NUL-terminated string in [`Env::rodata_map`]'s value.
+pub const RODATA_STR: &[u8] = b"hello\0";
+
 /// What a case's program builder may call: the module's kfuncs (looked up
-/// first, called through [`MODULE_FD_SLOT`]) and vmlinux's (`off = 0`).
+/// first, called through [`MODULE_FD_SLOT`]) and vmlinux's (`off = 0`);
+/// and the [`Env`] it may use.
 pub struct Ids<'a> {
     module: Option<&'a HashMap<String, u32>>,
     vmlinux: &'a dyn Fn(&str) -> Option<u32>,
+    env: Env,
 }
 
 impl<'a> Ids<'a> {
@@ -124,7 +170,40 @@ impl<'a> Ids<'a> {
         module: Option<&'a HashMap<String, u32>>,
         vmlinux: &'a dyn Fn(&str) -> Option<u32>,
     ) -> Self {
-        Ids { module, vmlinux }
+        Ids {
+            module,
+            vmlinux,
+            env: Env::default(),
+        }
+    }
+
+    /// The same, with `env`.
+    pub fn with_env(mut self, env: Env) -> Self {
+        self.env = env;
+        self
+    }
+
+    /// The read-only map's fd.
+    pub fn rodata_map(&self) -> Result<i32, String> {
+        self.env
+            .rodata_map
+            .ok_or_else(|| "the guest has no read-only map (see the guest's notes)".into())
+    }
+
+    /// The writable map's fd.
+    pub fn array_map(&self) -> Result<i32, String> {
+        self.env
+            .array_map
+            .ok_or_else(|| "the guest has no array map (see the guest's notes)".into())
+    }
+
+    /// `offsetof(struct task_struct, real_parent)` as a load offset.
+    pub fn task_real_parent(&self) -> Result<i16, String> {
+        let off = self
+            .env
+            .task_real_parent
+            .ok_or("vmlinux's struct task_struct has no real_parent (see the guest's notes)")?;
+        i16::try_from(off).map_err(|_| format!("real_parent at {off} is past a load's reach"))
     }
 
     /// The kfunc called `name`: its BTF ID and `fd_array` slot.
@@ -206,6 +285,9 @@ mod tests {
             return;
         }
         let v = Vmlinux::read(path).unwrap();
+        let off = member_offset(v.btf, "task_struct", "real_parent").unwrap();
+        assert!(off > 0 && off % 8 == 0, "{off}");
+        assert!(member_offset(v.btf, "task_struct", "no_such").is_err());
         let id = v.funcs[&b"bpf_task_from_pid"[..]];
         assert_eq!(v.btf.kind_of(id), Some(kind::FUNC));
         assert_eq!(v.btf.type_name(id), Some(&b"bpf_task_from_pid"[..]));

@@ -5,6 +5,7 @@
 //! - [`ids`]: kfunc BTF IDs by name from `/sys/kernel/btf`.
 //! - [`asm`]: the few instruction constructors the programs need.
 //! - [`exec`]: running the plans and printing the protocol lines.
+//! - [`fixtures`]: the maps and struct offsets the rule programs use.
 //! - [`sys`]: mounts, the kernel log, power-off.
 
 #![warn(missing_docs)]
@@ -12,5 +13,6 @@
 pub mod asm;
 pub mod cases;
 pub mod exec;
+pub mod fixtures;
 pub mod ids;
 pub mod sys;

@@ -5,7 +5,7 @@
 
 use btf_ids_vm::protocol::Line;
 use btf_ids_vm_guest::exec::{panic_text, Runner, Selection, IN_CASE, MODULE_DIR, PANIC_MSG};
-use btf_ids_vm_guest::{cases, ids, sys};
+use btf_ids_vm_guest::{cases, fixtures, ids, sys};
 use std::io::Write;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
@@ -55,6 +55,10 @@ fn main() {
         }
         let vmlinux = ids::Vmlinux::read("/sys/kernel/btf/vmlinux");
         let parsed = start.elapsed();
+        let fixtures = fixtures::Fixtures::make(&vmlinux);
+        for n in &fixtures.notes {
+            emit(Line::Note(n.clone()));
+        }
         let selection = Selection::parse(&std::env::var("BTFIDS_ONLY").unwrap_or_default());
         let mut out = emit;
         let panic_in = std::env::var("BTFIDS_PANIC").ok();
@@ -68,6 +72,7 @@ fn main() {
             panic_in,
             log_for: Selection::parse(&std::env::var("BTFIDS_LOG").unwrap_or_default()),
             module_dir: MODULE_DIR.into(),
+            env: fixtures.env,
         };
         let plans = cases::plans();
         runner.run(&plans);

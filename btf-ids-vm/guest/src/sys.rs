@@ -149,3 +149,82 @@ pub fn power_off() -> ! {
     }
     std::process::exit(1)
 }
+
+/// `CAP_SYS_BOOT`, which the verifier demands for destructive kfuncs.
+pub const CAP_SYS_BOOT: u32 = 22;
+
+/// `struct __user_cap_header_struct`.
+#[repr(C)]
+struct CapHeader {
+    version: u32,
+    pid: i32,
+}
+
+/// `struct __user_cap_data_struct`; version 3 takes two (capabilities 0-31
+/// and 32-63).
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+struct CapData {
+    effective: u32,
+    permitted: u32,
+    inheritable: u32,
+}
+
+const LINUX_CAPABILITY_VERSION_3: u32 = 0x2008_0522;
+
+fn capget() -> std::io::Result<[CapData; 2]> {
+    let mut hdr = CapHeader {
+        version: LINUX_CAPABILITY_VERSION_3,
+        pid: 0,
+    };
+    let mut data = [CapData::default(); 2];
+    // SAFETY: hdr and data are the v3 header and its two data structs,
+    // live and writable for the call.
+    let rc = unsafe { libc::syscall(libc::SYS_capget, &mut hdr, data.as_mut_ptr()) };
+    if rc != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(data)
+}
+
+fn capset(data: &[CapData; 2]) -> std::io::Result<()> {
+    let mut hdr = CapHeader {
+        version: LINUX_CAPABILITY_VERSION_3,
+        pid: 0,
+    };
+    // SAFETY: hdr and data are the v3 header and its two data structs,
+    // live for the call; the kernel only reads data.
+    let rc = unsafe { libc::syscall(libc::SYS_capset, &mut hdr, data.as_ptr()) };
+    if rc != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// A capability taken out of the effective set; put back when dropped (it
+/// stays permitted, so that is allowed).
+pub struct CapDropped {
+    saved: [CapData; 2],
+}
+
+/// Takes `cap` out of this process's effective capabilities, as a loader
+/// without it would run, until the guard is dropped.
+pub fn drop_effective_cap(cap: u32) -> Result<CapDropped, String> {
+    let saved = capget().map_err(|e| format!("capget: {e}"))?;
+    let mut less = saved;
+    less[(cap / 32) as usize].effective &= !(1 << (cap % 32));
+    capset(&less).map_err(|e| format!("capset without capability {cap}: {e}"))?;
+    let now = capget().map_err(|e| format!("capget: {e}"))?;
+    if now[(cap / 32) as usize].effective & (1 << (cap % 32)) != 0 {
+        return Err(format!("capability {cap} is still effective after capset"));
+    }
+    Ok(CapDropped { saved })
+}
+
+impl Drop for CapDropped {
+    fn drop(&mut self) {
+        // The guest goes on as root; a failure here shows in the next case
+        // that needs the capability.
+        let _ = capset(&self.saved);
+    }
+}

@@ -17,6 +17,9 @@ use btf_ids_runtime::{btf_id_list, btf_kfuncs, kfunc};
 use core::ffi::CStr;
 use core::sync::atomic::{AtomicU32, Ordering};
 
+pub mod iter;
+pub mod rules;
+
 /// vmlinux's `struct task_struct`, declared the natural way: an opaque
 /// struct with no members. `btf-ids resolve -b vmlinux` points the module's
 /// BTF at vmlinux's type, so the verifier takes a kernel task for it.
@@ -122,6 +125,31 @@ btf_kfuncs! {
         bpf_rs_task_nonnull,
         bpf_rs_memsum,
         bpf_rs_filtered,
+        // One per rule of docs/kfuncs.md's table.
+        rules::bpf_rs_task_rcu,
+        rules::bpf_rs_rcu_protected,
+        rules::bpf_rs_sleepable,
+        rules::bpf_rs_destructive,
+        rules::bpf_rs_memsum_k,
+        rules::bpf_rs_scale,
+        rules::bpf_rs_ign,
+        rules::bpf_rs_noign,
+        // What #[kfunc] refuses, listed by name to show the kernel's refusal.
+        func bpf_rs_dynptr_init(0),
+        rules::bpf_rs_dynptr_used,
+        rules::bpf_rs_memsum_opt,
+        rules::bpf_rs_task_nullable,
+        rules::bpf_rs_strlen,
+        rules::bpf_rs_map_ptr,
+        rules::bpf_rs_prog,
+        rules::bpf_rs_rdonly_buf,
+        iter::bpf_iter_rs_new,
+        iter::bpf_iter_rs_next,
+        iter::bpf_iter_rs_destroy,
+        iter::bpf_rs_iter_left,
+        iter::bpf_iter_rsrcu_new,
+        iter::bpf_iter_rsrcu_next,
+        iter::bpf_iter_rsrcu_destroy,
     ];
 }
 

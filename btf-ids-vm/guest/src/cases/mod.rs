@@ -6,17 +6,23 @@
 //! in the guest, accepted and run or refused for a stated reason), then
 //! unload it.
 //!
-//! To add a rule case: write a builder `fn(&Ids) -> Result<Vec<BpfInsn>,
-//! String>` and add a line to [`RSK_PROGS`] with its program type,
+//! [`RSK_PROGS`] (in `rsk.rs`) are the first kfuncs' cases; [`RULE_PROGS`]
+//! (in `rules.rs`) prove docs/kfuncs.md's rule table, one accepted and one
+//! refused program per rule at least.
+//!
+//! To add a case: write a builder `fn(&Ids) -> Result<Vec<BpfInsn>,
+//! String>` and add a line to one of the two lists with its program type,
 //! sleepability, input and expectation; list its name in a module's plan in
 //! [`plans`] if that module is not `rsk` (which runs them all).
 
-use crate::asm::*;
+mod rsk;
+mod rules;
+
 use crate::ids::Ids;
-use btf_ids_runtime::insn::{BpfInsn, BPF_DW};
-use btf_ids_runtime::registry::{
-    BpfProgType, BPF_PROG_TYPE_SCHED_CLS, BPF_PROG_TYPE_SYSCALL, BPF_PROG_TYPE_XDP,
-};
+use btf_ids_runtime::insn::BpfInsn;
+use btf_ids_runtime::registry::{BpfProgType, BPF_PROG_TYPE_SYSCALL};
+pub use rsk::{MYMOD_PROGS, RSK_PROGS};
+pub use rules::RULE_PROGS;
 
 /// What the kernel must do with a program.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,6 +31,9 @@ pub enum Expect {
     Accept(u32),
     /// Refuse it, with this text somewhere in the verifier log.
     Refuse(&'static str),
+    /// Refuse it with this `errno` and no message of its own: the log ends
+    /// at the instruction (a call) the verifier stopped at.
+    RefuseSilently(i32),
 }
 
 /// What a program is run with.
@@ -55,6 +64,8 @@ pub struct ProgCase {
     pub build: Build,
     /// The verdict the kernel must give.
     pub expect: Expect,
+    /// A capability taken out of the loader's effective set for the load.
+    pub drop_cap: Option<u32>,
 }
 
 impl ProgCase {
@@ -68,6 +79,7 @@ impl ProgCase {
             input: Input::None,
             build,
             expect,
+            drop_cap: None,
         }
     }
 
@@ -85,7 +97,14 @@ impl ProgCase {
             input: Input::Packet,
             build,
             expect,
+            drop_cap: None,
         }
+    }
+
+    /// The same program, loaded without capability `cap` in effect.
+    pub const fn without_cap(mut self, cap: u32) -> Self {
+        self.drop_cap = Some(cap);
+        self
     }
 }
 
@@ -96,6 +115,7 @@ impl std::fmt::Debug for ProgCase {
             .field("prog_type", &self.prog_type.name())
             .field("sleepable", &self.sleepable)
             .field("expect", &self.expect)
+            .field("drop_cap", &self.drop_cap)
             .finish()
     }
 }
@@ -145,7 +165,7 @@ impl ModulePlan {
     }
 
     /// The usual plan: load, BTF, both registrations, the programs named
-    /// (from [`RSK_PROGS`]), unload.
+    /// (from [`RSK_PROGS`] and [`RULE_PROGS`]), unload.
     pub fn standard(module: &'static str, progs: &[&str]) -> Self {
         let mut steps = vec![
             Step::Load,
@@ -156,6 +176,7 @@ impl ModulePlan {
         for name in progs {
             let p = RSK_PROGS
                 .iter()
+                .chain(RULE_PROGS)
                 .find(|p| p.name == *name)
                 .unwrap_or_else(|| panic!("no program case named {name}"));
             steps.push(Step::Prog(p));
@@ -167,7 +188,7 @@ impl ModulePlan {
 
 /// Every module's plan, in the order they run.
 pub fn plans() -> Vec<ModulePlan> {
-    let all: Vec<&str> = RSK_PROGS.iter().map(|p| p.name).collect();
+    let all: Vec<&str> = RSK_PROGS.iter().chain(RULE_PROGS).map(|p| p.name).collect();
     vec![
         // The Rust-only module: every program case.
         ModulePlan::standard("rsk", &all),
@@ -187,195 +208,6 @@ pub fn plans() -> Vec<ModulePlan> {
     ]
 }
 
-/// The program cases of tests/doc-module (`mymod`), registered for
-/// `BPF_PROG_TYPE_SYSCALL` only.
-pub static MYMOD_PROGS: &[ProgCase] = &[
-    ProgCase::syscall("add", mymod_add, Expect::Accept(5)),
-    ProgCase::syscall("task", mymod_task, Expect::Accept(1)),
-    ProgCase::packet(
-        "not-registered",
-        BPF_PROG_TYPE_XDP,
-        mymod_add,
-        Expect::Refuse("calling kernel function mymod_add is not allowed"),
-    ),
-];
-
-/// `return mymod_add(2, 3)`.
-fn mymod_add(ids: &Ids) -> Result<Vec<BpfInsn>, String> {
-    add_through(ids, "mymod_add")
-}
-
-/// vmlinux's task through `mymod_is_task`: 1.
-fn mymod_task(ids: &Ids) -> Result<Vec<BpfInsn>, String> {
-    task_through(ids, "mymod_is_task")
-}
-
-/// The program cases of the `rsk` kfunc set.
-pub static RSK_PROGS: &[ProgCase] = &[
-    // Accepted and run.
-    ProgCase::syscall("add", add, Expect::Accept(5)),
-    ProgCase::syscall("obj", obj, Expect::Accept(42)),
-    ProgCase::syscall("task", task, Expect::Accept(1)),
-    ProgCase::syscall("memsum", memsum, Expect::Accept(36)),
-    ProgCase::syscall("filtered-syscall", filtered, Expect::Accept(42)),
-    ProgCase::packet(
-        "sched-cls-add",
-        BPF_PROG_TYPE_SCHED_CLS,
-        add,
-        Expect::Accept(5),
-    ),
-    // Refused, for the kernel's own reason.
-    ProgCase::syscall(
-        "unreleased",
-        unreleased,
-        Expect::Refuse("Unreleased reference"),
-    ),
-    ProgCase::syscall(
-        "null-deref",
-        null_deref,
-        Expect::Refuse("invalid mem access 'ptr_or_null_'"),
-    ),
-    ProgCase::syscall(
-        "sz-too-big",
-        sz_too_big,
-        // 6.12 goes on with "arg#0 arg#1 memory, len pair leads to invalid
-        // memory access".
-        Expect::Refuse("invalid indirect access to stack R1 off=-8 size=64"),
-    ),
-    ProgCase::packet(
-        "not-registered",
-        BPF_PROG_TYPE_XDP,
-        add,
-        Expect::Refuse("calling kernel function bpf_rs_add is not allowed"),
-    ),
-    ProgCase::packet(
-        "filter-says-no",
-        BPF_PROG_TYPE_SCHED_CLS,
-        filtered,
-        Expect::Refuse("calling kernel function bpf_rs_filtered is not allowed"),
-    ),
-];
-
-/// `return bpf_rs_add(2, 3)`.
-fn add(ids: &Ids) -> Result<Vec<BpfInsn>, String> {
-    add_through(ids, "bpf_rs_add")
-}
-
-/// `return <kfunc>(2, 3)`.
-fn add_through(ids: &Ids, kfunc: &str) -> Result<Vec<BpfInsn>, String> {
-    Ok(vec![
-        BpfInsn::mov64_imm(1, 2),
-        BpfInsn::mov64_imm(2, 3),
-        ids.call(kfunc)?,
-        BpfInsn::exit(),
-    ])
-}
-
-/// `return bpf_rs_filtered(41)`.
-fn filtered(ids: &Ids) -> Result<Vec<BpfInsn>, String> {
-    Ok(vec![
-        BpfInsn::mov64_imm(1, 41),
-        ids.call("bpf_rs_filtered")?,
-        BpfInsn::exit(),
-    ])
-}
-
-/// `o = bpf_rs_obj_new(42); if (!o) return 0; v = bpf_rs_obj_value(o);
-/// bpf_rs_obj_release(o); return v`.
-fn obj(ids: &Ids) -> Result<Vec<BpfInsn>, String> {
-    let mut p = vec![
-        BpfInsn::mov64_imm(1, 42),
-        ids.call("bpf_rs_obj_new")?,
-        jne_imm(0, 0, 2),
-    ];
-    p.extend(ret(0));
-    p.extend([
-        BpfInsn::mov64_reg(6, 0),
-        BpfInsn::mov64_reg(1, 6),
-        ids.call("bpf_rs_obj_value")?,
-        BpfInsn::mov64_reg(7, 0),
-        BpfInsn::mov64_reg(1, 6),
-        ids.call("bpf_rs_obj_release")?,
-        BpfInsn::mov64_reg(0, 7),
-        BpfInsn::exit(),
-    ]);
-    Ok(p)
-}
-
-/// `t = bpf_task_from_pid(1); if (!t) return 0; v = bpf_rs_task_nonnull(t);
-/// bpf_task_release(t); return v` (vmlinux's task in the module's kfunc).
-fn task(ids: &Ids) -> Result<Vec<BpfInsn>, String> {
-    task_through(ids, "bpf_rs_task_nonnull")
-}
-
-/// `t = bpf_task_from_pid(1); if (!t) return 0; v = <kfunc>(t);
-/// bpf_task_release(t); return v`.
-fn task_through(ids: &Ids, kfunc: &str) -> Result<Vec<BpfInsn>, String> {
-    let mut p = vec![
-        BpfInsn::mov64_imm(1, 1),
-        ids.call("bpf_task_from_pid")?,
-        jne_imm(0, 0, 2),
-    ];
-    p.extend(ret(0));
-    p.extend([
-        BpfInsn::mov64_reg(6, 0),
-        BpfInsn::mov64_reg(1, 6),
-        ids.call(kfunc)?,
-        BpfInsn::mov64_reg(7, 0),
-        BpfInsn::mov64_reg(1, 6),
-        ids.call("bpf_task_release")?,
-        BpfInsn::mov64_reg(0, 7),
-        BpfInsn::exit(),
-    ]);
-    Ok(p)
-}
-
-/// The bytes 1..=8 in the 8-byte stack slot at fp-8, then
-/// `return bpf_rs_memsum(fp - 8, size)`.
-fn memsum_of(ids: &Ids, size: i32) -> Result<Vec<BpfInsn>, String> {
-    let mut p = Vec::new();
-    p.extend(ld_imm64(1, u64::from_le_bytes([1, 2, 3, 4, 5, 6, 7, 8])));
-    p.push(stx(BPF_DW, FP, 1, -8));
-    p.extend(stack_ptr(1, -8));
-    p.push(BpfInsn::mov64_imm(2, size));
-    p.push(ids.call("bpf_rs_memsum")?);
-    p.push(BpfInsn::exit());
-    Ok(p)
-}
-
-/// `bpf_rs_memsum` over the 8 bytes it was given: 36.
-fn memsum(ids: &Ids) -> Result<Vec<BpfInsn>, String> {
-    memsum_of(ids, 8)
-}
-
-/// `bpf_rs_memsum` told `buf__sz = 64` over an 8-byte buffer.
-fn sz_too_big(ids: &Ids) -> Result<Vec<BpfInsn>, String> {
-    memsum_of(ids, 64)
-}
-
-/// `o = bpf_rs_obj_new(42); if (!o) return 0; return 0;`: the reference
-/// is never released.
-fn unreleased(ids: &Ids) -> Result<Vec<BpfInsn>, String> {
-    let mut p = vec![
-        BpfInsn::mov64_imm(1, 42),
-        ids.call("bpf_rs_obj_new")?,
-        jne_imm(0, 0, 2),
-    ];
-    p.extend(ret(0));
-    p.extend(ret(0));
-    Ok(p)
-}
-
-/// `return bpf_rs_obj_new(42)->value` with no NULL check.
-fn null_deref(ids: &Ids) -> Result<Vec<BpfInsn>, String> {
-    Ok(vec![
-        BpfInsn::mov64_imm(1, 42),
-        ids.call("bpf_rs_obj_new")?,
-        ldx(BPF_DW, 0, 0, 0),
-        BpfInsn::exit(),
-    ])
-}
-
 /// The packet of [`Input::Packet`]: broadcast Ethernet, IPv4 type, zeros.
 pub fn packet() -> Vec<u8> {
     let mut p = vec![0u8; 64];
@@ -387,7 +219,10 @@ pub fn packet() -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
+    use super::rsk::{memsum, sz_too_big};
     use super::*;
+    use crate::ids::Env;
+    use btf_ids_runtime::insn::{bpf_class, bpf_op, BPF_CALL, BPF_EXIT, BPF_JMP};
     use std::collections::{BTreeSet, HashMap};
 
     /// Every kfunc of the contract, with made-up IDs.
@@ -400,6 +235,29 @@ mod tests {
             "bpf_rs_task_nonnull",
             "bpf_rs_memsum",
             "bpf_rs_filtered",
+            "bpf_rs_task_rcu",
+            "bpf_rs_rcu_protected",
+            "bpf_rs_sleepable",
+            "bpf_rs_destructive",
+            "bpf_rs_memsum_k",
+            "bpf_rs_scale",
+            "bpf_rs_ign",
+            "bpf_rs_noign",
+            "bpf_rs_dynptr_init",
+            "bpf_rs_dynptr_used",
+            "bpf_rs_memsum_opt",
+            "bpf_rs_task_nullable",
+            "bpf_rs_strlen",
+            "bpf_rs_map_ptr",
+            "bpf_rs_prog",
+            "bpf_rs_rdonly_buf",
+            "bpf_iter_rs_new",
+            "bpf_iter_rs_next",
+            "bpf_iter_rs_destroy",
+            "bpf_rs_iter_left",
+            "bpf_iter_rsrcu_new",
+            "bpf_iter_rsrcu_next",
+            "bpf_iter_rsrcu_destroy",
             "mymod_add",
             "mymod_is_task",
         ]
@@ -413,6 +271,8 @@ mod tests {
         match name {
             "bpf_task_from_pid" => Some(10),
             "bpf_task_release" => Some(11),
+            "bpf_rcu_read_lock" => Some(12),
+            "bpf_rcu_read_unlock" => Some(13),
             _ => None,
         }
     }
@@ -434,15 +294,22 @@ mod tests {
         assert!(seen.contains("mymod/task"));
         assert_eq!(
             seen.len(),
-            (4 + RSK_PROGS.len() + 1) + (4 + 1 + 1) + (2 + MYMOD_PROGS.len() + 1)
+            (4 + RSK_PROGS.len() + RULE_PROGS.len() + 1)
+                + (4 + 1 + 1)
+                + (2 + MYMOD_PROGS.len() + 1)
         );
     }
 
     #[test]
     fn every_program_builds_and_is_well_formed() {
         let module = fake_module();
-        let ids = Ids::new(Some(&module), &fake_vmlinux);
-        for case in RSK_PROGS.iter().chain(MYMOD_PROGS) {
+        let env = Env {
+            rodata_map: Some(3),
+            array_map: Some(4),
+            task_real_parent: Some(1200),
+        };
+        let ids = Ids::new(Some(&module), &fake_vmlinux).with_env(env);
+        for case in RSK_PROGS.iter().chain(RULE_PROGS).chain(MYMOD_PROGS) {
             let insns = (case.build)(&ids).unwrap_or_else(|e| panic!("{}: {e}", case.name));
             assert_eq!(insns.last(), Some(&BpfInsn::exit()), "{}", case.name);
             for (i, insn) in insns.iter().enumerate() {
@@ -456,7 +323,8 @@ mod tests {
                     );
                 }
                 // Jumps stay inside the program.
-                if insn.code == (btf_ids_runtime::insn::BPF_JMP | BPF_JNE) {
+                let op = bpf_op(insn.code);
+                if bpf_class(insn.code) == BPF_JMP && op != BPF_CALL && op != BPF_EXIT {
                     let to = i as i64 + 1 + insn.off as i64;
                     assert!((0..insns.len() as i64).contains(&to), "{} {i}", case.name);
                 }
