@@ -251,6 +251,7 @@ mod tests {
             "bpf_rs_map_ptr",
             "bpf_rs_prog",
             "bpf_rs_rdonly_buf",
+            "bpf_rs_rdwr_buf",
             "bpf_iter_rs_new",
             "bpf_iter_rs_next",
             "bpf_iter_rs_destroy",

@@ -159,6 +159,13 @@ pub static RULE_PROGS: &[ProgCase] = &[
         rdonly_buf_not_constant,
         Refuse("R1 is not a const"),
     ),
+    // rdwr_buf_size
+    ProgCase::syscall("rdwr-buf", rdwr_buf, Accept(9)),
+    ProgCase::syscall(
+        "rdwr-buf-not-constant",
+        rdwr_buf_not_constant,
+        Refuse("R1 is not a const"),
+    ),
 ];
 
 /// `if (r0 == 0) return 0;`
@@ -625,16 +632,26 @@ fn prog(ids: &Ids) -> Result<Vec<BpfInsn>, String> {
     Ok(p)
 }
 
-/// `b = bpf_rs_rdonly_buf(8); if (!b) return 0;` then `rest` with `b` in
-/// R0.
+/// `b = bpf_rs_rdonly_buf(size); if (!b) return 0;` then `rest` with `b`
+/// in R0.
 fn with_rdonly_buf(
     ids: &Ids,
     size: impl FnOnce(&mut Vec<BpfInsn>),
     rest: &[BpfInsn],
 ) -> Result<Vec<BpfInsn>, String> {
+    with_buf(ids, "bpf_rs_rdonly_buf", size, rest)
+}
+
+/// `b = kfunc(size); if (!b) return 0;` then `rest` with `b` in R0.
+fn with_buf(
+    ids: &Ids,
+    kfunc: &str,
+    size: impl FnOnce(&mut Vec<BpfInsn>),
+    rest: &[BpfInsn],
+) -> Result<Vec<BpfInsn>, String> {
     let mut p = Vec::new();
     size(&mut p);
-    p.push(ids.call("bpf_rs_rdonly_buf")?);
+    p.push(ids.call(kfunc)?);
     null_check(&mut p);
     p.extend_from_slice(rest);
     Ok(p)
@@ -663,4 +680,20 @@ fn rdonly_buf_write(ids: &Ids) -> Result<Vec<BpfInsn>, String> {
 fn rdonly_buf_not_constant(ids: &Ids) -> Result<Vec<BpfInsn>, String> {
     let [a, b] = ret(0);
     with_rdonly_buf(ids, |p| unknown(p, 1, 7), &[a, b])
+}
+
+/// `b = bpf_rs_rdwr_buf(8); b[3] = 9; return b[3]`: 9.
+fn rdwr_buf(ids: &Ids) -> Result<Vec<BpfInsn>, String> {
+    with_buf(
+        ids,
+        "bpf_rs_rdwr_buf",
+        |p| p.push(BpfInsn::mov64_imm(1, 8)),
+        &[st(BPF_B, 0, 3, 9), ldx(BPF_B, 0, 0, 3), BpfInsn::exit()],
+    )
+}
+
+/// `bpf_rs_rdwr_buf(random & 7)`.
+fn rdwr_buf_not_constant(ids: &Ids) -> Result<Vec<BpfInsn>, String> {
+    let [a, b] = ret(0);
+    with_buf(ids, "bpf_rs_rdwr_buf", |p| unknown(p, 1, 7), &[a, b])
 }

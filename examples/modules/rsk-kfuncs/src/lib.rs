@@ -143,6 +143,7 @@ btf_kfuncs! {
         rules::bpf_rs_map_ptr,
         rules::bpf_rs_prog,
         rules::bpf_rs_rdonly_buf,
+        rules::bpf_rs_rdwr_buf,
         iter::bpf_iter_rs_new,
         iter::bpf_iter_rs_next,
         iter::bpf_iter_rs_destroy,

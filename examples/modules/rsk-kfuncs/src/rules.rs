@@ -158,3 +158,19 @@ pub extern "C" fn bpf_rs_rdonly_buf(rdonly_buf_size: u32) -> *const u8 {
         core::ptr::null()
     }
 }
+
+/// A buffer programs may write through [`bpf_rs_rdwr_buf`]. Programs of
+/// one CPU at a time use it in the tests; the kfunc hands out the same
+/// bytes to every caller, as a per-CPU scratch buffer would.
+static mut RDWR: [u8; 64] = [0; 64];
+
+/// `rdwr_buf_size` writable bytes, or NULL past 64: the verifier sizes the
+/// returned memory from the constant argument and lets the program write.
+#[kfunc(ret_null)]
+pub extern "C" fn bpf_rs_rdwr_buf(rdwr_buf_size: u32) -> *mut u8 {
+    if rdwr_buf_size as usize <= 64 {
+        &raw mut RDWR as *mut u8
+    } else {
+        core::ptr::null_mut()
+    }
+}
