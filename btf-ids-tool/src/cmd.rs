@@ -13,9 +13,14 @@ use crate::Error;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
-/// Reads a file whole.
+/// Reads a regular file whole (anything else is refused at once).
 pub fn read_file(path: &Path) -> Result<Vec<u8>, Error> {
-    std::fs::read(path)
+    read_input(path).map(|(d, _)| d)
+}
+
+/// Reads a regular file whole, with its metadata.
+pub fn read_input(path: &Path) -> Result<(Vec<u8>, std::fs::Metadata), Error> {
+    crate::map::read_regular(path)
         .map_err(|e| Error::new(format!("cannot read: {e}")).file(&path.display().to_string()))
 }
 
@@ -734,9 +739,22 @@ fn note_fixes(rep: &mut ResolveReport, fixed: &crate::btf_fix::Fixed, verbose: u
 /// nothing changed in place.
 pub fn resolve(file: &Path, opts: &ResolveOptions) -> Result<ResolveReport, Error> {
     let f = file.display().to_string();
-    let data = read_file(file)?;
+    let (data, meta) = read_input(file)?;
     let elf = ElfInfo::parse(&data).map_err(|e| e.file(&f))?;
     let out_path = opts.output.clone().unwrap_or_else(|| file.to_path_buf());
+    // In place, only the changed bytes are written; -o writes a whole file.
+    let write = |parts: Vec<(usize, &[u8])>| -> Result<(), Error> {
+        match &opts.output {
+            Some(out) => {
+                crate::write::write_new(out, &own_btf::splice(&data, parts), &meta, opts.fsync)
+            }
+            None => {
+                let patches: Vec<(u64, &[u8])> =
+                    parts.into_iter().map(|(o, b)| (o as u64, b)).collect();
+                crate::write::patch_in_place(file, &patches, data.len() as u64, opts.fsync)
+            }
+        }
+    };
     let mut rep = ResolveReport {
         file: f.clone(),
         output: out_path.display().to_string(),
@@ -775,13 +793,7 @@ pub fn resolve(file: &Path, opts: &ResolveOptions) -> Result<ResolveReport, Erro
         rep.btf_changed = fixed_btf.is_some();
         rep.changed = rep.btf_changed;
         if opts.output.is_some() || rep.changed {
-            let parts: Vec<(usize, &[u8])> = fixed_btf.iter().map(|(o, b)| (*o, &b[..])).collect();
-            crate::write::write_atomic(
-                &out_path,
-                &own_btf::splice(&data, parts),
-                file,
-                opts.fsync,
-            )?;
+            write(fixed_btf.iter().map(|(o, b)| (*o, &b[..])).collect())?;
         }
         return Ok(rep);
     };
@@ -943,14 +955,11 @@ pub fn resolve(file: &Path, opts: &ResolveOptions) -> Result<ResolveReport, Erro
         }
     }
     if opts.output.is_some() || rep.changed {
-        match &tagged {
-            Some(img) => crate::write::write_atomic(&out_path, &[img], file, opts.fsync)?,
-            None => crate::write::write_atomic(
-                &out_path,
-                &own_btf::splice(&data, parts),
-                file,
-                opts.fsync,
-            )?,
+        match (&tagged, &opts.output) {
+            // A grown .BTF changes the file's size: it must be rewritten.
+            (Some(img), Some(out)) => crate::write::write_new(out, &[img], &meta, opts.fsync)?,
+            (Some(img), None) => crate::write::replace(file, &[img], opts.fsync)?,
+            (None, _) => write(parts)?,
         }
     }
     if opts.verbose >= 1 {
