@@ -59,6 +59,10 @@ pub enum Scope {
 /// One block of `.BTF_ids` data under construction.
 pub struct Block {
     text: String,
+    /// Template pieces before `text`: string literals, and expressions that
+    /// expand to one (see [`Block::piece`]). `global_asm!` joins its template
+    /// pieces with newlines.
+    pieces: Vec<TokenStream>,
     consts: Vec<TokenStream>,
     /// The operand already made for each flags expression, by its text.
     operand_of: HashMap<String, usize>,
@@ -76,6 +80,7 @@ impl Block {
         text.push_str(SLOT_MACRO);
         Block {
             text,
+            pieces: Vec::new(),
             consts: Vec::new(),
             operand_of: HashMap::new(),
             flag_names: Vec::new(),
@@ -105,6 +110,25 @@ impl Block {
     /// One ID slot (`____BTF_ID`): a local 4-byte object of zeros.
     pub fn slot(&mut self, sym: &str) {
         writeln!(self.text, "__btf_ids_slot {sym}").unwrap();
+    }
+
+    /// Lines of the template that only the compiler can write: an
+    /// expression that expands to a string literal, such as a `concat!` of a
+    /// `#[kfunc]` twin's answers (the real name of a kfunc reached through a
+    /// path). `global_asm!` expands such a template piece before it reads
+    /// the template; the piece must end without a newline.
+    pub fn piece(&mut self, tokens: TokenStream) {
+        self.flush();
+        self.pieces.push(tokens);
+    }
+
+    /// Move the text written so far into a piece of its own.
+    fn flush(&mut self) {
+        let text = std::mem::take(&mut self.text);
+        let text = text.strip_suffix('\n').unwrap_or(&text);
+        if !text.is_empty() {
+            self.pieces.push(quote::quote!(#text));
+        }
     }
 
     /// `BTF_ID_UNUSED`: four zero bytes with no symbol.
@@ -163,10 +187,11 @@ impl Block {
         if let Some(label) = &self.first_label {
             self.text.push_str(&keep_alive(label));
         }
-        let text = self.text;
+        self.flush();
+        let pieces = self.pieces;
         let consts = self.consts;
         let asm = quote_spanned! {Span::call_site()=>
-            ::core::arch::global_asm!(#text #(, #consts)*);
+            ::core::arch::global_asm!(#(#pieces),* #(, #consts)*);
         };
         (asm, crate::flag_expr::check(&self.flag_names))
     }
@@ -181,6 +206,15 @@ impl Block {
             }
         }
     }
+}
+
+/// The text a `#[kfunc]` twin answers `__btf_ids_slot` with, around the
+/// unique tail a set passes it: one ID slot for the function and its flags
+/// word, as [`Block::slot`] and [`Block::flags`] write them. The set's block
+/// defines the slot macro.
+pub fn kfunc_slot(name: &str, flags: u32) -> (String, String) {
+    let head = crate::symbol::entry_head(crate::symbol::Kind::Func, name);
+    (format!("__btf_ids_slot {head}"), format!("\n.long {flags}"))
 }
 
 /// Assembler text that keeps `target` (a symbol, or an `{operand}`) alive
@@ -217,6 +251,20 @@ mod tests {
         );
         let text = block.close().0.to_string();
         assert!(text.contains(".purgem __btf_ids_slot"));
+    }
+
+    #[test]
+    fn pieces_split_the_template_at_lines() {
+        let mut block = Block::open();
+        block.label("l", Scope::Hidden);
+        block.piece(TokenStream::from_str("m!(x)").unwrap());
+        block.unused();
+        let text = block.close().0.to_string();
+        let at = |needle: &str| text.find(needle).unwrap();
+        // The text before the piece ends its piece without the last newline,
+        // and the text after it starts a new piece.
+        assert!(at("l:\"") < at("m ! (x)"));
+        assert!(at("m ! (x)") < at("\".zero 4"));
     }
 
     #[test]

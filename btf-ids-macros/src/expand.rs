@@ -8,9 +8,9 @@
 
 use crate::asm::{Block, Scope};
 use crate::parse::{Decl, Entry, Macro};
-use crate::symbol::{self, Kind, SetLayout};
+use crate::symbol::{self, SetLayout};
 use proc_macro2::TokenStream;
-use quote::{quote, quote_spanned};
+use quote::{format_ident, quote, quote_spanned};
 
 /// `BTF_SET8_KFUNCS` from include/linux/btf_ids.h.
 const BTF_SET8_KFUNCS: u32 = 1 << 0;
@@ -34,7 +34,8 @@ fn decl(d: Decl, mac: Macro) -> TokenStream {
         name,
         entries,
     } = d;
-    let name_str = name.to_string();
+    // The symbol name: `r#static` names the symbol `static`.
+    let name_str = syn::ext::IdentExt::unraw(&name).to_string();
     let suffix = symbol::unique_suffix();
     let label = if global {
         name_str.clone()
@@ -84,13 +85,15 @@ fn decl(d: Decl, mac: Macro) -> TokenStream {
                     }
                 }
             }
-            Entry::Kfunc { path, name } => {
-                block.slot(&symbol::entry(Kind::Func, name));
-                let span = syn::spanned::Spanned::span(path);
-                let flags = quote_spanned! {span=>
-                    <#path as ::btf_ids_runtime::kfunc::Kfunc>::FLAGS
-                };
-                block.flags(&flags, span);
+            Entry::Kfunc { path, .. } => {
+                // The slot and its flags word, as a template piece that the
+                // function's `#[kfunc]` twin writes: it knows the function's
+                // real name (the one BTF knows, whatever alias or re-export
+                // the path went through) and its flags. `global_asm!`
+                // expands a piece that is a macro call itself, waiting for
+                // the twin to be resolved.
+                let tail = symbol::unique_tail();
+                block.piece(quote!(#path!(__btf_ids_slot #tail)));
             }
         }
     }
@@ -138,18 +141,29 @@ fn decl(d: Decl, mac: Macro) -> TokenStream {
         }
     };
 
-    // Type-check kfunc paths in both branches, so a bad entry is an error
-    // whether or not BTF is enabled.
+    // Look every kfunc path up in both branches, so a bad entry is an error
+    // whether or not BTF is enabled, and every bad entry is reported (the
+    // template reports its first only; the same error twice is shown once).
     let kfunc_checks = entries.iter().filter_map(|e| match e {
-        Entry::Kfunc { path, .. } => {
-            let span = syn::spanned::Spanned::span(path);
-            Some(quote_spanned! {span=>
-                const _: u32 = <#path as ::btf_ids_runtime::kfunc::Kfunc>::FLAGS;
-            })
-        }
+        Entry::Kfunc { path, .. } => Some(quote! {
+            const _: u32 = #path!(__btf_ids_flags);
+        }),
         _ => None,
     });
+    // A global label is a symbol of the whole link, as in C. Two in one
+    // crate would meet in the assembler or the linker with an error naming
+    // codegen units; a crate-root macro named after the symbol makes the
+    // second an error at its name instead.
+    let unique_global = global.then(|| {
+        let marker = format_ident!("__btf_ids_global_symbol_{}", name_str, span = name.span());
+        quote_spanned! {name.span()=>
+            #[doc(hidden)]
+            #[macro_export]
+            macro_rules! #marker { () => {}; }
+        }
+    });
     quote! {
+        #unique_global
         #(#kfunc_checks)*
         #flag_check
         #rt::__btf_ids_config! {

@@ -5,6 +5,11 @@
 //! types the expansions name. Parsing lives in `parse`, expansion in
 //! `expand`; `symbol` alone forms `__BTF_ID__` names and `asm` alone
 //! writes assembler text.
+//!
+//! Every name the macros take ends up in an assembler symbol, so each must
+//! be ASCII (checked). A `#[no_mangle]` list or set also defines a hidden
+//! crate-root `macro_rules!` named after its symbol, so that a second one of
+//! the same name in the crate is a compile error at its name.
 
 #![warn(missing_docs)]
 
@@ -46,14 +51,18 @@ pub fn btf_set8(input: TokenStream) -> TokenStream {
 }
 
 /// `BTF_KFUNCS_START`/`BTF_KFUNCS_END`; see `btf_ids_runtime::btf_kfuncs!`.
+///
+/// A `#[kfunc]` entry is written by the function's twin: the `.BTF_ids`
+/// slot gets the function's real name (the name BTF knows) through any
+/// `use ... as` alias or re-export.
 #[proc_macro]
 pub fn btf_kfuncs(input: TokenStream) -> TokenStream {
     run(input, Macro::Kfuncs)
 }
 
 /// `__bpf_kfunc` plus the flags of `BTF_ID_FLAGS`; see
-/// `btf_ids_runtime::kfunc` for the constants it exposes and docs/kfuncs.md
-/// for every rule it checks.
+/// `btf_ids_runtime::kfunc` for what it exposes (`kfunc_info!`) and
+/// docs/kfuncs.md for every rule it checks.
 ///
 /// ```ignore
 /// use btf_ids_runtime::{btf_kfuncs, kfunc};
@@ -68,8 +77,20 @@ pub fn btf_kfuncs(input: TokenStream) -> TokenStream {
 ///
 /// Flags are the kernel's `KF_*` names in lower case. The function is emitted
 /// unmangled, `#[inline(never)]`, with its parameter names as written, and is
-/// kept by the linker even when nothing calls it. A type of the same name
-/// implements `btf_ids_runtime::kfunc::Kfunc`.
+/// kept by the linker even when nothing calls it. What the attribute read
+/// goes into a hidden `macro_rules!` twin of the same name (the macro
+/// namespace, so a type of that name stays legal), which `btf_kfuncs!` and
+/// `btf_ids_runtime::kfunc_info!` read by any path to the function.
+///
+/// Checked at the offending token, all at once: the flags and their
+/// combinations, the argument names the verifier reads, the signature
+/// (`extern "C"`, no generics, `impl Trait`, `async` or `self`, at most five
+/// arguments), the types passed by value (integers and thin pointers only:
+/// no float, 128-bit integer, fat pointer, tuple or array; a struct, union
+/// or enum by value is refused by the type system, which also sees through
+/// aliases), an ASCII name, and that the function is a free function at
+/// module level (the type system tells an associated function or a function
+/// in a block).
 #[proc_macro_attribute]
 pub fn kfunc(attr: TokenStream, item: TokenStream) -> TokenStream {
     match kfunc::expand(attr.into(), item.into()) {

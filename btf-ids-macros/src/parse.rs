@@ -66,7 +66,9 @@ pub enum Entry {
         named: Named,
         flags: Option<(TokenStream, Span)>,
     },
-    /// A `#[kfunc]` function listed by path in `btf_kfuncs!`.
+    /// A `#[kfunc]` function listed by path in `btf_kfuncs!`, with the
+    /// path's last name (which an alias may make differ from the function's
+    /// own: the set is checked for duplicates by the names as written).
     Kfunc { path: Path, name: String },
 }
 
@@ -144,6 +146,9 @@ fn decl(input: ParseStream, mac: Macro, errors: &mut Errors) -> syn::Result<Decl
     let vis: Visibility = input.parse()?;
     input.parse::<Token![static]>()?;
     let name: Ident = input.parse()?;
+    if let Some(e) = crate::symbol::non_ascii(&name, "the name of a list or set") {
+        errors.push(e);
+    }
     input.parse::<Token![=]>()?;
     let entries = if input.peek(syn::token::Bracket) {
         let content;
@@ -235,11 +240,15 @@ fn entry(input: ParseStream, mac: Macro) -> syn::Result<Entry> {
     }
     if mac == Macro::Kfuncs && !is_kind_word(input, "func") {
         let path: Path = input.parse()?;
-        let name = path
+        let last = &path
             .segments
             .last()
-            .map(|s| unraw(&s.ident))
-            .unwrap_or_default();
+            .expect("a parsed path has a segment")
+            .ident;
+        if let Some(e) = crate::symbol::non_ascii(last, "a kfunc's name") {
+            return Err(e);
+        }
+        let name = unraw(last);
         if !at_end(input) {
             return Err(input.error(
                 "a kfunc path takes no flags: they come from its #[kfunc] attribute \
@@ -300,6 +309,14 @@ fn entry(input: ParseStream, mac: Macro) -> syn::Result<Entry> {
             ));
         }
     };
+    let noun = if kind == Kind::Func {
+        "function"
+    } else {
+        kind.word()
+    };
+    if let Some(e) = crate::symbol::non_ascii(&name, &format!("the {noun}'s name")) {
+        return Err(e);
+    }
     let named = Named {
         kind,
         name: unraw(&name),

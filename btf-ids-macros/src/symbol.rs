@@ -66,6 +66,24 @@ impl SetLayout {
     }
 }
 
+/// An error if `ident` is not ASCII: every name the macros take goes into an
+/// assembler symbol (a `__BTF_ID__` entry, a label, a kfunc's own symbol)
+/// and is looked up in BTF, whose names are the kernel's C identifiers.
+/// `role` says what the name is, as in "a kfunc's name".
+pub fn non_ascii(ident: &proc_macro2::Ident, role: &str) -> Option<syn::Error> {
+    let text = ident.to_string();
+    let text = text.strip_prefix("r#").unwrap_or(&text);
+    (!text.is_ascii()).then(|| {
+        syn::Error::new(
+            ident.span(),
+            format!(
+                "`{text}` is not an ASCII name: {role} becomes an assembler symbol and a BTF \
+                 name, and both take C identifiers (ASCII letters, digits and `_`) only"
+            ),
+        )
+    })
+}
+
 /// A suffix unique within the whole link: `<crate hash, 16 hex><counter>`.
 pub fn unique_suffix() -> String {
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
@@ -74,7 +92,18 @@ pub fn unique_suffix() -> String {
 
 /// `__BTF_ID__<kind>__<name>__<unique>`: one ID slot.
 pub fn entry(kind: Kind, name: &str) -> String {
-    format!("__BTF_ID__{}__{}__{}", kind.word(), name, unique_suffix())
+    format!("{}{}", entry_head(kind, name), unique_tail())
+}
+
+/// `__BTF_ID__<kind>__<name>`: an entry symbol without its unique tail, for
+/// a `#[kfunc]` twin to complete (see [`unique_tail`]).
+pub fn entry_head(kind: Kind, name: &str) -> String {
+    format!("__BTF_ID__{}__{}", kind.word(), name)
+}
+
+/// `__<unique>`: the tail [`entry`] puts after the name.
+pub fn unique_tail() -> String {
+    format!("__{}", unique_suffix())
 }
 
 /// `__BTF_ID__set__<name>__<unique>` or `__BTF_ID__set8__...`.

@@ -1,14 +1,14 @@
 //! The good side of every compile-time kfunc check (the bad side is in
 //! ui-tests/ui/kfunc_*.rs): each kfunc here compiles only because it follows
-//! the rule, and its `Kfunc` constants say what `#[kfunc]` read.
+//! the rule, and its `kfunc_info!` says what `#[kfunc]` read.
 
 #![allow(non_camel_case_types, clippy::missing_safety_doc)]
 // The `suffixes_*` kfuncs exist for their signatures only.
 #![allow(unused_variables)]
 
 use btf_ids_runtime::flags::*;
-use btf_ids_runtime::kfunc::{ArgAnnotation, ArgClass, Kfunc, KfuncArg};
-use btf_ids_runtime::{btf_kfuncs, kfunc};
+use btf_ids_runtime::kfunc::{ArgAnnotation, ArgClass, KfuncArg};
+use btf_ids_runtime::{btf_kfuncs, kfunc, kfunc_info};
 
 #[repr(C)]
 pub struct task_struct {
@@ -121,6 +121,32 @@ pub extern "C" fn bpf_ok_flags(
 #[kfunc]
 pub extern "C" fn bpf_ok_no_flags(_: u32) {}
 
+// What passes by value, through aliases too: integers (`size_t`,
+// `core::ffi::c_int`), `bool`, function pointers, thin pointers (to a
+// 128-bit integer as well: behind a pointer it is plain memory). A release
+// kfunc's pointer argument may come through an alias.
+pub type callback_t = extern "C" fn(u64) -> u64;
+
+#[kfunc]
+pub extern "C" fn bpf_ok_by_value(
+    n: size_t,
+    c: core::ffi::c_int,
+    on: bool,
+    cb: callback_t,
+    wide: *mut u128,
+) -> size_t {
+    let _ = (c, on, cb, wide);
+    n
+}
+
+#[kfunc(release)]
+pub extern "C" fn bpf_ok_release_alias(_p: task_ptr) {}
+
+#[kfunc]
+pub extern "C" fn bpf_ok_ret_alias(p: task_ptr) -> task_ptr {
+    p
+}
+
 btf_kfuncs! {
     static OK_KFUNCS = [
         bpf_ok_task_acquire,
@@ -143,33 +169,36 @@ fn annotations(args: &[KfuncArg]) -> Vec<ArgAnnotation> {
 #[test]
 fn flags_are_the_kernel_bits() {
     assert_eq!(
-        <bpf_ok_task_acquire as Kfunc>::FLAGS,
+        kfunc_info!(bpf_ok_task_acquire).flags,
         KF_ACQUIRE | KF_RET_NULL
     );
-    assert_eq!(<bpf_ok_task_release as Kfunc>::FLAGS, KF_RELEASE);
-    assert_eq!(<bpf_ok_task_alias as Kfunc>::FLAGS, KF_RET_NULL | KF_RCU);
-    assert_eq!(<bpf_iter_num_new as Kfunc>::FLAGS, KF_ITER_NEW);
+    assert_eq!(kfunc_info!(bpf_ok_task_release).flags, KF_RELEASE);
+    assert_eq!(kfunc_info!(bpf_ok_task_alias).flags, KF_RET_NULL | KF_RCU);
+    assert_eq!(kfunc_info!(bpf_iter_num_new).flags, KF_ITER_NEW);
     assert_eq!(
-        <bpf_iter_num_next as Kfunc>::FLAGS,
+        kfunc_info!(bpf_iter_num_next).flags,
         KF_ITER_NEXT | KF_RET_NULL
     );
-    assert_eq!(<bpf_iter_num_destroy as Kfunc>::FLAGS, KF_ITER_DESTROY);
-    assert_eq!(<bpf_ok_five as Kfunc>::FLAGS, KF_DESTRUCTIVE);
+    assert_eq!(kfunc_info!(bpf_iter_num_destroy).flags, KF_ITER_DESTROY);
+    assert_eq!(kfunc_info!(bpf_ok_five).flags, KF_DESTRUCTIVE);
     assert_eq!(
-        <bpf_ok_arena as Kfunc>::FLAGS,
+        kfunc_info!(bpf_ok_arena).flags,
         KF_ARENA_ARG1 | KF_ARENA_ARG2 | KF_ARENA_RET
     );
     assert_eq!(
-        <bpf_ok_flags as Kfunc>::FLAGS,
+        kfunc_info!(bpf_ok_flags).flags,
         KF_FASTCALL | KF_IMPLICIT_ARGS | KF_TRUSTED_ARGS | KF_RCU_PROTECTED
     );
-    assert_eq!(<bpf_ok_no_flags as Kfunc>::FLAGS, 0);
-    assert_eq!(<bpf_ok_memzero as Kfunc>::NAME, "bpf_ok_memzero");
+    assert_eq!(kfunc_info!(bpf_ok_no_flags).flags, 0);
+    assert_eq!(kfunc_info!(bpf_ok_release_alias).flags, KF_RELEASE);
+    assert_eq!(kfunc_info!(bpf_ok_by_value).args.len(), 5);
+    assert_eq!(kfunc_info!(bpf_ok_ret_alias).flags, 0);
+    assert_eq!(kfunc_info!(bpf_ok_memzero).name, "bpf_ok_memzero");
 }
 
 #[test]
 fn args_keep_their_names_and_annotations() {
-    let args = <bpf_ok_copy as Kfunc>::ARGS;
+    let args = kfunc_info!(bpf_ok_copy).args;
     assert_eq!(names(args), ["dst", "dst__szk", "src__nullable", "len__sz"]);
     assert_eq!(
         annotations(args),
@@ -180,7 +209,7 @@ fn args_keep_their_names_and_annotations() {
             ArgAnnotation::Size
         ]
     );
-    let args = <bpf_ok_five as Kfunc>::ARGS;
+    let args = kfunc_info!(bpf_ok_five).args;
     assert_eq!(
         annotations(args),
         [
@@ -191,9 +220,9 @@ fn args_keep_their_names_and_annotations() {
             ArgAnnotation::RdonlyBufSize
         ]
     );
-    assert_eq!(names(<bpf_ok_no_flags as Kfunc>::ARGS), [""]);
+    assert_eq!(names(kfunc_info!(bpf_ok_no_flags).args), [""]);
     assert_eq!(
-        names(<bpf_ok_flags as Kfunc>::ARGS),
+        names(kfunc_info!(bpf_ok_flags).args),
         ["a", "b", "c", "d", "e", "aux"]
     );
 }
@@ -229,10 +258,10 @@ fn the_set_reads_flags_from_the_attributes() {
 /// arguments.
 fn every_suffix() -> Vec<KfuncArg> {
     [
-        <suffixes_a as Kfunc>::ARGS,
-        <suffixes_b as Kfunc>::ARGS,
-        <suffixes_c as Kfunc>::ARGS,
-        <suffixes_d as Kfunc>::ARGS,
+        kfunc_info!(suffixes_a).args,
+        kfunc_info!(suffixes_b).args,
+        kfunc_info!(suffixes_c).args,
+        kfunc_info!(suffixes_d).args,
     ]
     .concat()
 }
@@ -243,10 +272,10 @@ fn every_suffix() -> Vec<KfuncArg> {
 fn macro_and_runtime_read_names_alike() {
     let mut all = every_suffix();
     for args in [
-        <bpf_ok_task_acquire as Kfunc>::ARGS,
-        <bpf_ok_copy as Kfunc>::ARGS,
-        <bpf_ok_five as Kfunc>::ARGS,
-        <bpf_ok_memzero as Kfunc>::ARGS,
+        kfunc_info!(bpf_ok_task_acquire).args,
+        kfunc_info!(bpf_ok_copy).args,
+        kfunc_info!(bpf_ok_five).args,
+        kfunc_info!(bpf_ok_memzero).args,
     ] {
         all.extend_from_slice(args);
     }
@@ -308,7 +337,7 @@ pub extern "C" fn suffixes_c(
 pub extern "C" fn suffixes_d(
     plain__nullable: *mut u8,
     plain__szk: u64,
-    g__ign: f64,
+    g__ign: *const u8,
     rdonly_buf_size: u32,
     rdwr_buf_size: usize,
 ) {

@@ -10,7 +10,8 @@
 mod kfunc_common;
 
 use btf_ids_runtime::flags::BTF_SET8_KFUNCS;
-use btf_ids_runtime::kfunc::{Kfunc, KfuncArg};
+use btf_ids_runtime::kfunc::KfuncArg;
+use btf_ids_runtime::kfunc_info;
 use btf_ids_tests::{compile_c, copy_to, fixture, run, tool};
 use kfunc_common::{pahole, resolve, Btf, Set8};
 use std::collections::HashMap;
@@ -26,21 +27,21 @@ mod kfuncs;
 
 /// `(name, flags, args)` of every kfunc in the fixture's `DEMO_KFUNCS`.
 fn expected() -> Vec<(&'static str, u32, &'static [KfuncArg])> {
-    fn of<K: Kfunc>() -> (&'static str, u32, &'static [KfuncArg]) {
-        (K::NAME, K::FLAGS, K::ARGS)
-    }
     use kfuncs::*;
-    vec![
-        of::<bpf_demo_task_acquire>(),
-        of::<bpf_demo_task_release>(),
-        of::<bpf_demo_task_from_pid>(),
-        of::<bpf_iter_demo_new>(),
-        of::<bpf_iter_demo_next>(),
-        of::<bpf_iter_demo_destroy>(),
-        of::<bpf_demo_buf_sum>(),
-        of::<bpf_demo_task_comm>(),
-        of::<bpf_demo_cache_wipe>(),
+    [
+        kfunc_info!(bpf_demo_task_acquire),
+        kfunc_info!(bpf_demo_task_release),
+        kfunc_info!(bpf_demo_task_from_pid),
+        kfunc_info!(bpf_iter_demo_new),
+        kfunc_info!(bpf_iter_demo_next),
+        kfunc_info!(bpf_iter_demo_destroy),
+        kfunc_info!(bpf_demo_buf_sum),
+        kfunc_info!(bpf_demo_task_comm),
+        kfunc_info!(bpf_demo_cache_wipe),
     ]
+    .into_iter()
+    .map(|k| (k.name, k.flags, k.args))
+    .collect()
 }
 
 struct Built {

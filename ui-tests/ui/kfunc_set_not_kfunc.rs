@@ -1,4 +1,6 @@
 // btf_kfuncs! lists #[kfunc] functions: a plain function has no flags to give.
+// A set reads a kfunc through its hidden macro twin, so rustc says "cannot
+// find macro" and notes what the name is instead.
 #![allow(non_camel_case_types)]
 
 use btf_ids_runtime::{btf_kfuncs, kfunc};

@@ -156,6 +156,13 @@ pub fn shape(ty: &Type) -> Shape {
     }
 }
 
+/// A floating-point type written by name (`f64`, `core::ffi::c_double`).
+pub fn is_float(ty: &Type) -> bool {
+    matches!(ty, Type::Path(p) if p.qself.is_none())
+        && type_name(ty)
+            .is_some_and(|n| matches!(n.as_str(), "f32" | "f64" | "c_float" | "c_double"))
+}
+
 /// The pointee of a pointer type.
 pub fn pointee(ty: &Type) -> Option<&Type> {
     match ty {

@@ -73,6 +73,16 @@ impl Flag {
         format!("KF_{}", self.word().to_ascii_uppercase())
     }
 
+    /// The flag's bit, from the one table of `btf-ids-flags`.
+    pub fn value(self) -> u32 {
+        let name = self.constant();
+        btf_ids_flags::KF_FLAGS
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| *v)
+            .expect("every #[kfunc] flag word is a KF_* flag of btf-ids-flags")
+    }
+
     fn from_word(word: &str) -> Option<Flag> {
         Flag::ALL.into_iter().find(|f| f.word() == word)
     }
@@ -213,5 +223,9 @@ mod tests {
     fn constants_are_the_kernel_names() {
         assert_eq!(Flag::RetNull.constant(), "KF_RET_NULL");
         assert_eq!(Flag::ArenaArg2.constant(), "KF_ARENA_ARG2");
+        for flag in Flag::ALL {
+            assert!(flag.value().is_power_of_two(), "{flag:?}");
+        }
+        assert_eq!(Flag::RetNull.value(), 1 << 2);
     }
 }

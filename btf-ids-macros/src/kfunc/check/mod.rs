@@ -7,18 +7,26 @@
 //! `btf_ids_runtime::kfunc::__private` bound, so the error still points at the
 //! type.
 
+mod iter;
+mod types;
+
 use super::args::{self, Annotation, Class, Shape};
 use super::flags::{Flag, Given};
-use proc_macro2::{Span, TokenStream};
-use quote::{quote, quote_spanned, ToTokens};
+use iter::iterator;
+use proc_macro2::{Delimiter, Span, TokenStream, TokenTree};
+use quote::ToTokens;
 use syn::spanned::Spanned;
 use syn::{FnArg, ItemFn, Pat, ReturnType, Type};
+use types::{
+    by_value, by_value_arg_check, by_value_ret_check, find_type, integer_check, pointer_check,
+    release_check, sized_pointer_check,
+};
 
 /// `MAX_BPF_FUNC_REG_ARGS`: a kfunc's arguments travel in R1 to R5.
 const MAX_ARGS: usize = 5;
 
 /// The kernel's ITER_PREFIX.
-const ITER_PREFIX: &str = "bpf_iter_";
+pub(super) const ITER_PREFIX: &str = "bpf_iter_";
 
 /// One parameter as the checks see it.
 pub struct Param<'a> {
@@ -31,28 +39,51 @@ pub struct Param<'a> {
 /// What the signature checks found.
 pub struct Report<'a> {
     /// The signature is one a kfunc can have at all (no `self`, generics,
-    /// `async`, variadics or patterns), so the function can be emitted as a
-    /// kfunc and type checks make sense.
+    /// `impl Trait`, `async`, variadics or patterns), so the function can be
+    /// emitted as a kfunc and type checks make sense.
     pub shape_ok: bool,
+    /// The function is certainly a method or an associated function (it
+    /// takes `self` or names `Self`): only the errors are emitted, since the
+    /// module-level items of a kfunc cannot stand in an `impl` or a `trait`.
+    pub misplaced: bool,
     pub params: Vec<Param<'a>>,
     /// Items that make the type system check what the syntax cannot tell.
     pub type_checks: Vec<TokenStream>,
 }
 
-fn text(tokens: &impl ToTokens) -> String {
+pub(super) fn text(tokens: &impl ToTokens) -> String {
     tokens
         .to_token_stream()
         .to_string()
         .replace("* mut ", "*mut ")
         .replace("* const ", "*const ")
         .replace("& mut ", "&mut ")
+        .replace("& ", "&")
         .replace(" :: ", "::")
 }
 
 pub fn signature<'a>(f: &'a ItemFn, given: &[Given], errors: &mut Vec<syn::Error>) -> Report<'a> {
     let sig = &f.sig;
     let mut shape_ok = true;
+    let mut misplaced = false;
     let mut type_checks = Vec::new();
+
+    if let Some(e) = crate::symbol::non_ascii(&sig.ident, "a kfunc's name") {
+        // Emitted as written, without `#[no_mangle]` (which rustc refuses on
+        // such a name too).
+        shape_ok = false;
+        errors.push(e);
+    }
+    if let Some(span) =
+        find_self(sig.to_token_stream()).or_else(|| find_self(f.block.to_token_stream()))
+    {
+        misplaced = true;
+        errors.push(syn::Error::new(
+            span,
+            "a kfunc is a free function at module level: `Self` makes this an associated \
+             function; move it out of the `impl` or `trait`",
+        ));
+    }
 
     for attr in &f.attrs {
         let path = attr.path();
@@ -130,6 +161,7 @@ pub fn signature<'a>(f: &'a ItemFn, given: &[Given], errors: &mut Vec<syn::Error
         match arg {
             FnArg::Receiver(r) => {
                 shape_ok = false;
+                misplaced = true;
                 errors.push(syn::Error::new_spanned(
                     r,
                     "a kfunc is a free function: it cannot take `self`",
@@ -164,6 +196,69 @@ pub fn signature<'a>(f: &'a ItemFn, given: &[Given], errors: &mut Vec<syn::Error
         }
     }
     let has = |flag: Flag| given.iter().find(|g| g.flag == flag).map(|g| g.span);
+
+    // Arguments that an annotation or a flag needs to be an integer or a
+    // pointer, and a return type a flag needs to be a pointer (or nothing):
+    // those checks, made below, are stricter than the by-value rules.
+    let covered: Vec<bool> = (0..params.len())
+        .map(|i| {
+            params[i].annotation.class != Class::Any
+                || (i == 0 && has(Flag::ArenaArg1).is_some())
+                || (i == 1 && has(Flag::ArenaArg2).is_some())
+                || params.get(i + 1).is_some_and(|n| n.annotation.is_size())
+        })
+        .collect();
+    let ret_covered = [
+        Flag::Acquire,
+        Flag::RetNull,
+        Flag::ArenaRet,
+        Flag::IterNext,
+        Flag::IterDestroy,
+    ]
+    .into_iter()
+    .any(|fl| has(fl).is_some());
+
+    // What no kfunc can take or return, whatever its flags.
+    let ret_ty = match &sig.output {
+        ReturnType::Default => None,
+        ReturnType::Type(_, ty) => Some(&**ty),
+    };
+    for (ty, is_ret, covered) in params
+        .iter()
+        .zip(&covered)
+        .map(|(p, c)| (p.ty, false, *c))
+        .chain(ret_ty.map(|t| (t, true, ret_covered)))
+    {
+        if let Some(impl_trait) = find_type(ty, &|t| matches!(t, Type::ImplTrait(_))) {
+            shape_ok = false;
+            errors.push(syn::Error::new_spanned(
+                impl_trait,
+                if is_ret {
+                    "a kfunc cannot return `impl Trait`: BTF describes one concrete prototype, \
+                     so write the concrete type"
+                } else {
+                    "a kfunc cannot take `impl Trait`: that makes it generic, and BTF describes \
+                     one concrete prototype per function"
+                },
+            ));
+        }
+        if let Some(float) = find_type(ty, &|t| args::is_float(t))
+            .filter(|&float| !(covered && std::ptr::eq(float, ty)))
+        {
+            errors.push(syn::Error::new_spanned(
+                float,
+                format!(
+                    "a kfunc cannot use floating point (`{}`): Linux 6.12 refuses a FLOAT \
+                     argument or return value (btf_distill_func_proto), BPF has no floating \
+                     point, and kernel code runs without the FPU",
+                    text(float)
+                ),
+            ));
+        }
+        if let Some(e) = by_value(ty, is_ret).filter(|_| !covered) {
+            errors.push(e);
+        }
+    }
 
     // KF_IMPLICIT_ARGS (7.0+): the verifier fills in trailing
     // `struct bpf_prog_aux *` parameters (resolve_btfids also takes
@@ -377,6 +472,17 @@ pub fn signature<'a>(f: &'a ItemFn, given: &[Given], errors: &mut Vec<syn::Error
                 ),
             )),
         }
+        if a.variant == "Uninit" && points_to(p.ty, "bpf_dynptr") {
+            errors.push(syn::Error::new_spanned(
+                p.ty,
+                format!(
+                    "`{}` ends in `__uninit` on a `bpf_dynptr`: Linux 6.12 knows what kind of \
+                     dynptr only its own constructors make (skb, xdp, clone), and refuses every \
+                     call of another kfunc that initialises one (-EINVAL, with no message)",
+                    p.name
+                ),
+            ));
+        }
         if args::shape(p.ty) == Shape::Unknown {
             match a.class {
                 Class::Integer => type_checks.push(integer_check(p.ty)),
@@ -429,139 +535,91 @@ pub fn signature<'a>(f: &'a ItemFn, given: &[Given], errors: &mut Vec<syn::Error
         }
     }
 
+    // KF_RELEASE: the verifier releases the reference held by a pointer
+    // argument ("release kernel function %s expects refcounted
+    // PTR_TO_BTF_ID").
+    if let Some(span) = has(Flag::Release) {
+        let pointer = params.iter().any(|p| args::shape(p.ty) == Shape::Pointer);
+        let unknown: Vec<&Type> = params
+            .iter()
+            .filter(|p| args::shape(p.ty) == Shape::Unknown && !args::is_float(p.ty))
+            .map(|p| p.ty)
+            .collect();
+        if !pointer && unknown.is_empty() {
+            errors.push(syn::Error::new(
+                span,
+                format!(
+                    "`release` takes back the reference a pointer argument holds, but `{}` takes \
+                     no pointer argument",
+                    sig.ident
+                ),
+            ));
+        } else if !pointer {
+            type_checks.push(release_check(span, &unknown, &sig.ident));
+        }
+    }
+
+    // Every other argument and return type the syntax cannot judge (an
+    // alias, a struct) must be one a kfunc can have by value. Arguments that
+    // an annotation or a flag already needs to be an integer or a pointer
+    // are checked for that, which is stricter.
+    for (p, covered) in params.iter().zip(&covered) {
+        if args::shape(p.ty) == Shape::Unknown && !args::is_float(p.ty) && !covered {
+            type_checks.push(by_value_arg_check(p.ty));
+        }
+    }
+    if let ReturnType::Type(_, ty) = &sig.output {
+        if args::shape(ty) == Shape::Unknown && !args::is_float(ty) && !ret_covered {
+            type_checks.push(by_value_ret_check(ty));
+        }
+    }
+
     Report {
         shape_ok,
+        misplaced,
         params,
         type_checks,
     }
 }
 
-/// The iterator rules of `btf_check_iter_kfuncs`, which fail set
-/// registration with a bare -EINVAL.
-fn iterator(
-    f: &ItemFn,
-    params: &[Param],
-    flag: Flag,
-    flag_span: Span,
-    errors: &mut Vec<syn::Error>,
-    type_checks: &mut Vec<TokenStream>,
-) {
-    let sig = &f.sig;
-    let action = match flag {
-        Flag::IterNew => "new",
-        Flag::IterNext => "next",
-        _ => "destroy",
-    };
-    let Some(first) = params.first() else {
-        errors.push(syn::Error::new(
-            flag_span,
-            format!(
-                "an `{}` kfunc takes a pointer to its `struct bpf_iter_<type>` as first argument, \
-                 but `{}` takes none",
-                flag.word(),
-                sig.ident
-            ),
-        ));
-        return;
-    };
-    let iter_struct = args::pointee(first.ty).and_then(|p| args::type_name(p).map(|n| (p, n)));
-    match iter_struct {
-        Some((pointee, name))
-            if name.len() > ITER_PREFIX.len() && name.starts_with(ITER_PREFIX) =>
-        {
-            let kind = &name[ITER_PREFIX.len()..];
-            let expected = format!("{ITER_PREFIX}{kind}_{action}");
-            if sig.ident != expected {
-                errors.push(syn::Error::new(
-                    sig.ident.span(),
-                    format!(
-                        "an `{}` kfunc over `{name}` must be named `{expected}` \
-                         (the kernel's bpf_iter_<type>_{{new,next,destroy}} rule)",
-                        flag.word()
-                    ),
-                ));
+/// The first `Self` in `tokens`, outside the bodies of nested `impl`,
+/// `trait`, `struct`, `enum` and `union` items (where it names their own
+/// type).
+fn find_self(tokens: TokenStream) -> Option<Span> {
+    let mut skip_body = false;
+    for tt in tokens {
+        match tt {
+            TokenTree::Ident(i) if i == "Self" => return Some(i.span()),
+            TokenTree::Ident(i)
+                if ["impl", "trait", "struct", "enum", "union"]
+                    .iter()
+                    .any(|k| i == k) =>
+            {
+                skip_body = true;
             }
-            // The iterator lives in 8-byte stack slots.
-            type_checks.push(quote_spanned! {pointee.span()=>
-                const _: () = ::core::assert!(
-                    ::core::mem::size_of::<#pointee>() != 0
-                        && ::core::mem::size_of::<#pointee>() & 7 == 0,
-                    "an iterator struct must have a non-zero size that is a multiple of 8 \
-                     (the verifier keeps it in 8-byte stack slots)"
-                );
-            });
-        }
-        _ => errors.push(syn::Error::new_spanned(
-            first.ty,
-            format!(
-                "the first argument of an `{}` kfunc must be a pointer to a \
-                 `struct bpf_iter_<type>`, not `{}`",
-                flag.word(),
-                text(first.ty)
-            ),
-        )),
-    }
-    if flag != Flag::IterNew {
-        if let Some(extra) = params.get(1) {
-            errors.push(syn::Error::new(
-                extra.span,
-                format!(
-                    "an `{}` kfunc takes exactly one argument, the iterator; only `iter_new` \
-                     may take more",
-                    flag.word()
-                ),
-            ));
-        }
-    }
-    match (flag, &sig.output) {
-        (Flag::IterNext, ReturnType::Default) => errors.push(syn::Error::new(
-            flag_span,
-            format!(
-                "an `iter_next` kfunc returns a pointer to the next element, but `{}` returns nothing",
-                sig.ident
-            ),
-        )),
-        (Flag::IterNext, ReturnType::Type(_, ty)) => match args::shape(ty) {
-            Shape::Pointer => {}
-            Shape::Unknown => type_checks.push(pointer_check(ty)),
-            Shape::Integer | Shape::Other => errors.push(syn::Error::new_spanned(
-                ty,
-                format!(
-                    "an `iter_next` kfunc returns a pointer to the next element, not `{}`",
-                    text(ty)
-                ),
-            )),
-        },
-        (Flag::IterDestroy, ReturnType::Type(_, ty)) => {
-            let unit = matches!(&**ty, Type::Tuple(t) if t.elems.is_empty());
-            if !unit {
-                errors.push(syn::Error::new_spanned(
-                    ty,
-                    format!("an `iter_destroy` kfunc returns nothing, not `{}`", text(ty)),
-                ));
+            TokenTree::Group(g) => {
+                if skip_body && g.delimiter() == Delimiter::Brace {
+                    skip_body = false;
+                } else if let Some(span) = find_self(g.stream()) {
+                    return Some(span);
+                }
             }
+            TokenTree::Punct(p) if p.as_char() == ';' => skip_body = false,
+            _ => {}
         }
-        _ => {}
     }
+    None
 }
 
-fn integer_check(ty: &Type) -> TokenStream {
-    let rt = quote!(::btf_ids_runtime::kfunc::__private);
-    quote_spanned! {ty.span()=>
-        const _: fn() = #rt::integer::<#ty>;
-    }
-}
-
-fn pointer_check(ty: &Type) -> TokenStream {
-    let rt = quote!(::btf_ids_runtime::kfunc::__private);
-    quote_spanned! {ty.span()=>
-        const _: fn() = #rt::pointer::<#ty>;
-    }
-}
-
-fn sized_pointer_check(ty: &Type) -> TokenStream {
-    let rt = quote!(::btf_ids_runtime::kfunc::__private);
-    quote_spanned! {ty.span()=>
-        const _: fn() = #rt::sized_pointer::<#ty>;
-    }
+/// Whether `ty` is a pointer or reference to a type whose path ends in
+/// `name` (`*mut bpf_dynptr`, `&mut kernel::bpf_dynptr`).
+fn points_to(ty: &Type, name: &str) -> bool {
+    let elem = match ty {
+        Type::Ptr(p) => &p.elem,
+        Type::Reference(r) => &r.elem,
+        Type::Paren(p) => return points_to(&p.elem, name),
+        Type::Group(g) => return points_to(&g.elem, name),
+        _ => return false,
+    };
+    matches!(&**elem, Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == name))
 }
