@@ -252,6 +252,8 @@ mod tests {
             "bpf_rs_prog",
             "bpf_rs_rdonly_buf",
             "bpf_rs_rdwr_buf",
+            "bpf_rs_pair_sum",
+            "bpf_rs_pair_make",
             "bpf_iter_rs_new",
             "bpf_iter_rs_next",
             "bpf_iter_rs_destroy",

@@ -159,6 +159,18 @@ pub static RULE_PROGS: &[ProgCase] = &[
         rdonly_buf_not_constant,
         Refuse("R1 is not a const"),
     ),
+    // A struct by value, which #[kfunc] refuses: the kernel's verdict on a
+    // function listed by name.
+    ProgCase::syscall(
+        "struct-arg",
+        struct_arg,
+        Refuse("Unrecognized arg#0 type STRUCT"),
+    ),
+    ProgCase::syscall(
+        "struct-return",
+        struct_return,
+        Refuse("The function bpf_rs_pair_make return type STRUCT is unsupported."),
+    ),
     // rdwr_buf_size
     ProgCase::syscall("rdwr-buf", rdwr_buf, Accept(9)),
     ProgCase::syscall(
@@ -696,4 +708,20 @@ fn rdwr_buf(ids: &Ids) -> Result<Vec<BpfInsn>, String> {
 fn rdwr_buf_not_constant(ids: &Ids) -> Result<Vec<BpfInsn>, String> {
     let [a, b] = ret(0);
     with_buf(ids, "bpf_rs_rdwr_buf", |p| unknown(p, 1, 7), &[a, b])
+}
+
+/// `bpf_rs_pair_sum({ 3, 2 })`: an 8-byte struct in R1.
+fn struct_arg(ids: &Ids) -> Result<Vec<BpfInsn>, String> {
+    let mut p = Vec::new();
+    p.extend(ld_imm64(1, 2 << 32 | 3));
+    p.push(ids.call("bpf_rs_pair_sum")?);
+    p.push(BpfInsn::exit());
+    Ok(p)
+}
+
+/// `bpf_rs_pair_make(1)`: a struct back in R0.
+fn struct_return(ids: &Ids) -> Result<Vec<BpfInsn>, String> {
+    let mut p = add_through(ids, "bpf_rs_pair_make")?;
+    p.remove(1);
+    Ok(p)
 }

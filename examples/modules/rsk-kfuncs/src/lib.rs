@@ -136,6 +136,8 @@ btf_kfuncs! {
         rules::bpf_rs_noign,
         // What #[kfunc] refuses, listed by name to show the kernel's refusal.
         func bpf_rs_dynptr_init(0),
+        func bpf_rs_pair_sum(0),
+        func bpf_rs_pair_make(0),
         rules::bpf_rs_dynptr_used,
         rules::bpf_rs_memsum_opt,
         rules::bpf_rs_task_nullable,

@@ -174,3 +174,35 @@ pub extern "C" fn bpf_rs_rdwr_buf(rdwr_buf_size: u32) -> *mut u8 {
         core::ptr::null_mut()
     }
 }
+
+/// Two numbers, passed and returned by value by the two functions below.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct rs_pair {
+    /// The first.
+    pub a: u32,
+    /// The second.
+    pub b: u32,
+}
+
+/// `p.a + p.b`, with the struct passed by value (8 bytes, one register).
+///
+/// Not a `#[kfunc]`, which refuses a struct by value: 6.12's verifier
+/// refuses every such argument, whatever its size. Listed as `func
+/// bpf_rs_pair_sum(0)` so the QEMU harness shows that refusal.
+#[unsafe(no_mangle)]
+#[inline(never)]
+pub extern "C" fn bpf_rs_pair_sum(p: rs_pair) -> u64 {
+    u64::from(p.a) + u64::from(p.b)
+}
+
+/// `{ x, x + 1 }`, a struct returned by value; as [`bpf_rs_pair_sum`], not
+/// a `#[kfunc]`.
+#[unsafe(no_mangle)]
+#[inline(never)]
+pub extern "C" fn bpf_rs_pair_make(x: u32) -> rs_pair {
+    rs_pair {
+        a: x,
+        b: x.wrapping_add(1),
+    }
+}
