@@ -151,8 +151,9 @@ pub enum ArgAnnotation {
     IrqFlag,
     /// `__map` (6.10+): a pointer treated as `struct bpf_map *`.
     Map,
-    /// `__prog` (6.10+, removed in 7.0, where a `struct bpf_prog_aux *`
-    /// parameter is recognised by its type): the verifier passes the program.
+    /// `__prog` (after 6.12, removed in 7.0, where a `struct bpf_prog_aux *`
+    /// parameter is recognised by its type): the verifier passes the
+    /// program. 6.12 does not know it and passes what the program gave.
     Prog,
     /// `__iter` (6.12+): an initialised `struct bpf_iter_*` passed
     /// to a kfunc that is not itself an iterator kfunc.
