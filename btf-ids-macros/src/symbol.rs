@@ -124,7 +124,16 @@ pub fn hidden_label(name: &str, suffix: &str) -> String {
     format!("__btf_ids_{}_{}", name, suffix)
 }
 
-/// FNV-1a over the crate's identity as cargo reports it to rustc.
+/// The cargo variables that name the crate being compiled.
+const CARGO_VARS: [&str; 4] = [
+    "CARGO_PKG_NAME",
+    "CARGO_CRATE_NAME",
+    "CARGO_PKG_VERSION",
+    "CARGO_MANIFEST_DIR",
+];
+
+/// FNV-1a over the crate's identity: as cargo reports it to rustc, or, when
+/// none of cargo's variables is set, as rustc's own command line gives it.
 ///
 /// Called for every entry, so the hash is kept with the identity it was
 /// computed from and only recomputed when that changes (as it may where one
@@ -135,20 +144,7 @@ fn crate_hash() -> u64 {
             std::cell::RefCell::new((String::new(), 0))
         };
     }
-    const VARS: [&str; 4] = [
-        "CARGO_PKG_NAME",
-        "CARGO_CRATE_NAME",
-        "CARGO_PKG_VERSION",
-        "CARGO_MANIFEST_DIR",
-    ];
-    // The bytes hashed: each variable's name and value, each ended by a NUL.
-    let mut identity = String::new();
-    for var in VARS {
-        identity.push_str(var);
-        identity.push('\0');
-        identity.push_str(&std::env::var(var).unwrap_or_default());
-        identity.push('\0');
-    }
+    let identity = cargo_identity().unwrap_or_else(rustc_identity);
     CACHE.with(|cache| {
         let mut cache = cache.borrow_mut();
         if cache.0 != identity {
@@ -163,6 +159,69 @@ fn crate_hash() -> u64 {
     })
 }
 
+/// The bytes hashed under cargo: each of [`CARGO_VARS`]' name and value,
+/// each ended by a NUL; `None` when none of them is set.
+fn cargo_identity() -> Option<String> {
+    let values: Vec<Option<String>> = CARGO_VARS.iter().map(|v| std::env::var(v).ok()).collect();
+    if values.iter().all(Option::is_none) {
+        return None;
+    }
+    let mut identity = String::new();
+    for (var, value) in CARGO_VARS.iter().zip(values) {
+        identity.push_str(var);
+        identity.push('\0');
+        identity.push_str(&value.unwrap_or_default());
+        identity.push('\0');
+    }
+    Some(identity)
+}
+
+/// The bytes hashed without cargo (a kernel tree's rust/Makefile runs rustc
+/// itself and sets none of cargo's variables): the `--crate-name`,
+/// `-C metadata` and crate root (`*.rs`) arguments of the rustc process the
+/// macro runs in, each ended by a NUL. Without this every crate would get the
+/// same hash, and two crates' blocks of the same name the same symbols.
+fn rustc_identity() -> String {
+    let args: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    rustc_identity_of(&args)
+}
+
+fn rustc_identity_of(args: &[String]) -> String {
+    let mut identity = String::from("rustc\0");
+    let mut push = |what: &str, value: &str| {
+        identity.push_str(what);
+        identity.push('\0');
+        identity.push_str(value);
+        identity.push('\0');
+    };
+    let mut i = 0;
+    while i < args.len() {
+        let arg = args[i].as_str();
+        let next = args.get(i + 1).map(String::as_str);
+        if let Some(name) = arg.strip_prefix("--crate-name=") {
+            push("crate-name", name);
+        } else if arg == "--crate-name" {
+            push("crate-name", next.unwrap_or_default());
+            i += 1;
+        } else if let Some(metadata) = arg.strip_prefix("-Cmetadata=") {
+            push("metadata", metadata);
+        } else if let Some(metadata) = next
+            .and_then(|n| n.strip_prefix("metadata="))
+            .filter(|_| arg == "-C")
+        {
+            push("metadata", metadata);
+            i += 1;
+        } else if arg.ends_with(".rs") && !arg.starts_with('-') {
+            push("root", arg);
+        }
+        i += 1;
+    }
+    identity
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -170,12 +229,7 @@ mod tests {
     #[test]
     fn crate_hash_is_fnv1a_of_the_cargo_identity() {
         let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        for var in [
-            "CARGO_PKG_NAME",
-            "CARGO_CRATE_NAME",
-            "CARGO_PKG_VERSION",
-            "CARGO_MANIFEST_DIR",
-        ] {
+        for var in CARGO_VARS {
             let value = std::env::var(var).unwrap_or_default();
             for b in var.bytes().chain([0]).chain(value.bytes()).chain([0]) {
                 h ^= u64::from(b);
@@ -184,6 +238,22 @@ mod tests {
         }
         assert_eq!(crate_hash(), h);
         assert_eq!(crate_hash(), h);
+    }
+
+    #[test]
+    fn without_cargo_the_rustc_command_line_names_the_crate() {
+        let args = |a: &str| -> Vec<String> { a.split(' ').map(str::to_owned).collect() };
+        let a = rustc_identity_of(&args(
+            "--edition=2021 --crate-type rlib --crate-name rsk -C metadata=ab -Copt-level=2 rsk/lib.rs",
+        ));
+        assert_eq!(
+            a,
+            "rustc\0crate-name\0rsk\0metadata\0ab\0root\0rsk/lib.rs\0"
+        );
+        let b = rustc_identity_of(&args("--crate-name=rsk -Cmetadata=ab rsk/lib.rs"));
+        assert_eq!(a, b);
+        let other = rustc_identity_of(&args("--crate-name other -C metadata=ab rsk/lib.rs"));
+        assert_ne!(a, other);
     }
 
     #[test]
