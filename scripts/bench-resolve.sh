@@ -6,9 +6,12 @@
 # Usage: scripts/bench-resolve.sh [RUNS]      (default 30 runs per tool)
 #
 # Each run works on a fresh copy of the unresolved object (copied before the
-# clock starts). Wall time is measured around each process; peak RSS is the
-# child's ru_maxrss from wait4(2), the figure `/usr/bin/time -v` reports as
-# "Maximum resident set size". Runs alternate between the tools. `btf-ids`
+# clock starts). Each process is started by scripts/rusage.c, which reports
+# wall time from fork to reaped and the child's ru_maxrss from wait4(2), the
+# figure `/usr/bin/time -v` reports as "Maximum resident set size" (started
+# from Python, a child's ru_maxrss would include Python's own peak, about
+# 13 MiB). Runs alternate between the tools. scripts/bench-real.sh has this
+# corpus among the inputs a kernel build resolves. `btf-ids`
 # is measured twice: as it runs by default (temporary file renamed into
 # place, like resolve_btfids no fsync) and with --fsync (fdatasync before
 # the rename, fsync of the directory after), which the C tool has no
@@ -23,25 +26,25 @@ cargo test -q -p btf-ids-tool --release --test differential vmlinux_corpus_match
 OURS=$CARGO_TARGET_DIR/release/btf-ids
 CORPUS=$CARGO_TARGET_DIR/tmp/diff-vmlinux/corpus.o
 C_TOOL=$(ls /usr/lib/linux-kbuild-6.12.*/tools/bpf/resolve_btfids/resolve_btfids 2>/dev/null | tail -1)
+mkdir -p "$CARGO_TARGET_DIR/tmp"
+gcc -O2 -o "$CARGO_TARGET_DIR/tmp/rusage" scripts/rusage.c
+RUSAGE=$CARGO_TARGET_DIR/tmp/rusage
 if [ -z "$C_TOOL" ]; then
     echo "resolve_btfids not found: apt-get install linux-kbuild-6.12.<ver>" >&2
     exit 1
 fi
-python3 - "$RUNS" "$OURS" "$C_TOOL" "$CORPUS" <<'PY'
-import os, shutil, statistics, sys, tempfile, time
-runs, ours, ctool, corpus = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+python3 - "$RUNS" "$OURS" "$C_TOOL" "$CORPUS" "$RUSAGE" <<'PY'
+import os, shutil, statistics, subprocess, sys, tempfile
+runs, ours, ctool, corpus, rusage = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
 btf = "/sys/kernel/btf/vmlinux"
 tmp = tempfile.mkdtemp(prefix="bench-resolve-")
 def one(argv, obj):
     shutil.copyfile(corpus, obj)
-    t0 = time.perf_counter()
-    pid = os.posix_spawn(argv[0], argv + [obj], os.environ,
-                         file_actions=[(os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0)])
-    _, status, ru = os.wait4(pid, 0)
-    dt = time.perf_counter() - t0
-    if os.waitstatus_to_exitcode(status) != 0:
+    out = subprocess.run([rusage, "--"] + argv + [obj], capture_output=True, text=True, check=True).stdout
+    status, rss, wall_us, _ = (int(x) for x in out.split())
+    if status != 0:
         sys.exit(f"{argv[0]} failed")
-    return dt, ru.ru_maxrss
+    return wall_us / 1e6, rss
 cmds = {
     "resolve_btfids (C, 6.12)": [ctool, "--btf", btf],
     "btf-ids resolve": [ours, "resolve", "--btf", btf],

@@ -15,6 +15,40 @@
 //! not support split BTF.
 //!
 //! The layout follows the kernel's UAPI `linux/btf.h` (BTF version 1).
+//!
+//! # What is accepted: libbpf's rules
+//!
+//! A blob parses exactly when the libbpf that the kernel's resolve_btfids
+//! 6.12 is built with (`tools/lib/bpf/btf.c`: `btf_parse_hdr`,
+//! `btf_parse_str_sec`, `btf_parse_type_sec`, `btf_sanity_check`) accepts
+//! it, so that `btf-ids` refuses no `--btf` or `-b` file the C tool takes
+//! and takes none it refuses:
+//!
+//! - header: at least 24 bytes of data; magic `0xeb9f` in either byte
+//!   order, and in the byte order other than the host's a `hdr_len` of
+//!   exactly 24; `hdr_len` within the data; the string section within the
+//!   data after the header; the type section ending at or before the
+//!   string section starts (types first); the type section's offset a
+//!   multiple of 4. Version, flags, a `hdr_len` below 24 and the bytes of a
+//!   longer header are not looked at.
+//! - strings: split BTF may have none; else at most 2^31 bytes, ending in a
+//!   NUL, and for base BTF starting with one.
+//! - types: every record of a known kind (1 to 19) and whole; at most
+//!   2^31 - 1 of them.
+//! - every own type (`btf_validate_type`): its name offset, and the name
+//!   offsets of struct and union members, func_proto parameters and enum
+//!   values, inside the string table (the base's and its own: below the
+//!   total length); the type ids of pointers, typedefs, modifiers, type and
+//!   decl tags, vars, array element and index types, members, parameters
+//!   and datasec entries below the type count; a func's type a func_proto.
+//!   A func_proto's return type is not checked, and neither are loops.
+//!
+//! What the kernel checks on top when it loads a module's BTF (version 1,
+//! no flags, a 24-byte header or a longer one of zeros, sections tiling
+//! the data with the strings last, no loops of modifiers, typedefs, pointers
+//! and arrays, a valid func_proto return type, and the per-kind rules) is
+//! [`crate::btf_rules`]'s: `check` reports it and `resolve` refuses it for
+//! a module's own BTF, where the kernel would drop the BTF.
 
 use std::fmt;
 
@@ -24,6 +58,11 @@ pub const BTF_MAGIC: u16 = 0xeb9f;
 pub const HEADER_LEN: usize = 24;
 /// Size of `struct btf_type` (the common part of every type record).
 pub const TYPE_LEN: usize = 12;
+/// libbpf's `BTF_MAX_STR_OFFSET`: a string section holds at most this
+/// many bytes plus one.
+pub const MAX_STR_OFFSET: u32 = 0x7fff_ffff;
+/// libbpf's `BTF_MAX_NR_TYPES`.
+pub const MAX_NR_TYPES: u32 = 0x7fff_ffff;
 
 /// BTF kinds (`BTF_KIND_*`).
 #[allow(missing_docs)]
@@ -113,25 +152,31 @@ fn word<const BE: bool>(b: &[u8], at: usize) -> u32 {
     }
 }
 
-/// What the type pass leaves for [`Btf::check_links`]: the links whose
-/// target it had not seen yet, as (own index, target id). A func pointing
-/// back is checked on the spot; a chain of backward links cannot loop, so
-/// only a forward (or self) link can close a loop.
+/// The funcs whose type the type pass had not seen yet, as (own index,
+/// target id), for [`Btf::index_types`] to check once every kind is known
+/// (a func pointing back is checked on the spot).
 #[derive(Default)]
 struct Links {
     funcs: Vec<(u32, u32)>,
-    refs: Vec<(u32, u32)>,
 }
 
 /// How a kind's record is laid out, for the type pass.
 #[derive(Clone, Copy)]
-struct Shape {
-    valid: bool,
+pub(crate) struct Shape {
+    pub(crate) valid: bool,
     /// Bytes after the 12-byte header: `fixed + per_vlen * vlen`.
-    fixed: u8,
-    per_vlen: u8,
+    pub(crate) fixed: u8,
+    pub(crate) per_vlen: u8,
     /// All ones when the header's third word is a type id (else 0).
     head_ref: u32,
+    /// All ones when libbpf checks that id (all but a func_proto's return
+    /// type).
+    pub(crate) head_checked: u32,
+    /// Name offsets in the body: `vlen & names_per_vlen` of them,
+    /// `name_stride` bytes apart from byte 0 (members, parameters, enum
+    /// values).
+    names_per_vlen: usize,
+    name_stride: u8,
     /// Type ids in the body: `refs_fixed + (vlen & refs_per_vlen)` of them,
     /// `ref_stride` bytes apart from byte `ref_at`.
     refs_fixed: u8,
@@ -143,12 +188,15 @@ struct Shape {
     link_at: u8,
 }
 
-const fn shape(k: u8) -> Shape {
+pub(crate) const fn shape(k: u8) -> Shape {
     let none = Shape {
         valid: true,
         fixed: 0,
         per_vlen: 0,
         head_ref: 0,
+        head_checked: 0,
+        names_per_vlen: 0,
+        name_stride: 0,
         refs_fixed: 0,
         refs_per_vlen: 0,
         ref_stride: 0,
@@ -157,6 +205,7 @@ const fn shape(k: u8) -> Shape {
     };
     let one_link = Shape {
         head_ref: u32::MAX,
+        head_checked: u32::MAX,
         link_at: 8,
         ..none
     };
@@ -167,6 +216,7 @@ const fn shape(k: u8) -> Shape {
         kind::FWD | kind::FLOAT => none,
         kind::FUNC => Shape {
             head_ref: u32::MAX,
+            head_checked: u32::MAX,
             ..none
         },
         // {type, index_type, nelems}
@@ -183,6 +233,8 @@ const fn shape(k: u8) -> Shape {
             refs_per_vlen: usize::MAX,
             ref_stride: 12,
             ref_at: 4,
+            names_per_vlen: usize::MAX,
+            name_stride: 12,
             ..none
         },
         // var_secinfo {type, offset, size}
@@ -194,24 +246,32 @@ const fn shape(k: u8) -> Shape {
         },
         kind::ENUM => Shape {
             per_vlen: 8,
+            names_per_vlen: usize::MAX,
+            name_stride: 8,
             ..none
         },
         kind::ENUM64 => Shape {
             per_vlen: 12,
+            names_per_vlen: usize::MAX,
+            name_stride: 12,
             ..none
         },
-        // Return type in the header; params {name_off, type}
+        // Return type in the header (not checked by libbpf); params
+        // {name_off, type}
         kind::FUNC_PROTO => Shape {
             per_vlen: 8,
             head_ref: u32::MAX,
             refs_per_vlen: usize::MAX,
             ref_stride: 8,
             ref_at: 4,
+            names_per_vlen: usize::MAX,
+            name_stride: 8,
             ..none
         },
         kind::VAR | kind::DECL_TAG => Shape {
             fixed: 4,
             head_ref: u32::MAX,
+            head_checked: u32::MAX,
             ..none
         },
         _ => Shape {
@@ -222,10 +282,19 @@ const fn shape(k: u8) -> Shape {
 }
 
 impl Shape {
+    /// Offsets in the record body (after the header) of its member,
+    /// parameter or value names, for a record with `vlen` of them.
+    #[inline(always)]
+    pub(crate) fn body_names(&self, vlen: usize) -> impl Iterator<Item = usize> {
+        let n = vlen & self.names_per_vlen;
+        let stride = self.name_stride as usize;
+        (0..n).map(move |j| j * stride)
+    }
+
     /// Offsets in the record body (after the header) of its type ids, for a
     /// record with `vlen` members.
     #[inline(always)]
-    fn body_refs(&self, vlen: usize) -> impl Iterator<Item = usize> {
+    pub(crate) fn body_refs(&self, vlen: usize) -> impl Iterator<Item = usize> {
         let n = self.refs_fixed as usize + (vlen & self.refs_per_vlen);
         let (stride, at) = (self.ref_stride as usize, self.ref_at as usize);
         (0..n).map(move |j| j * stride + at)
@@ -283,6 +352,139 @@ pub struct TypeHeader {
     pub size_or_type: u32,
 }
 
+/// A BTF header that passed libbpf's `btf_parse_hdr` (see the module
+/// docs); offsets relative to the blob's start except where named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Header {
+    /// The blob is big-endian.
+    pub big_endian: bool,
+    /// `hdr_len`.
+    pub hdr_len: usize,
+    /// `type_off` (after the header).
+    pub type_off: usize,
+    /// `type_len`.
+    pub type_len: usize,
+    /// `str_off` (after the header).
+    pub str_off: usize,
+    /// `str_len`.
+    pub str_len: usize,
+}
+
+impl Header {
+    /// Checks the header at the start of `head` (at least its first 24
+    /// bytes) of a blob of `len` bytes.
+    pub fn check(head: &[u8], len: usize) -> Result<Header, BtfError> {
+        if len < HEADER_LEN || head.len() < HEADER_LEN {
+            return err(
+                0,
+                format!("too short for a BTF header ({len} bytes, {HEADER_LEN} needed)"),
+            );
+        }
+        let big_endian = match [head[0], head[1]] {
+            [0x9f, 0xeb] => false,
+            [0xeb, 0x9f] => true,
+            m => return err(0, format!("bad magic {:#06x}", u16::from_le_bytes(m))),
+        };
+        let rd = |off: usize| -> u32 {
+            let b = [head[off], head[off + 1], head[off + 2], head[off + 3]];
+            if big_endian {
+                u32::from_be_bytes(b)
+            } else {
+                u32::from_le_bytes(b)
+            }
+        };
+        let hdr_len = rd(4) as usize;
+        if big_endian != cfg!(target_endian = "big") && hdr_len != HEADER_LEN {
+            return err(
+                4,
+                format!(
+                    "header length {hdr_len}: BTF in the other byte order than this machine's \
+                     must have a {HEADER_LEN}-byte header (libbpf)"
+                ),
+            );
+        }
+        if hdr_len > len {
+            return err(
+                4,
+                format!("header length {hdr_len} past the end ({len} bytes)"),
+            );
+        }
+        let type_off = rd(8) as usize;
+        let type_len = rd(12) as usize;
+        let str_off = rd(16) as usize;
+        let str_len = rd(20) as usize;
+        let body = len - hdr_len;
+        if str_off as u64 + str_len as u64 > body as u64 {
+            return err(
+                16,
+                format!(
+                    "string section {str_off:#x}+{str_len:#x} past the end of the data ({body:#x})"
+                ),
+            );
+        }
+        if type_off as u64 + type_len as u64 > str_off as u64 {
+            return err(
+                8,
+                format!(
+                    "type section {type_off:#x}+{type_len:#x} past the end of the data or the start \
+                     of the string section ({str_off:#x}): types must come first"
+                ),
+            );
+        }
+        if type_off % 4 != 0 {
+            return err(
+                8,
+                format!("type section offset {type_off:#x} is not 4-byte aligned"),
+            );
+        }
+        Ok(Header {
+            big_endian,
+            hdr_len,
+            type_off,
+            type_len,
+            str_off,
+            str_len,
+        })
+    }
+
+    /// libbpf's `btf_parse_str_sec`, from the string section's first and
+    /// last bytes (`None` when it is empty).
+    pub fn check_strings(
+        &self,
+        first: Option<u8>,
+        last: Option<u8>,
+        split: bool,
+    ) -> Result<(), BtfError> {
+        let strs_start = self.hdr_len + self.str_off;
+        if split && self.str_len == 0 {
+            return Ok(());
+        }
+        if self.str_len == 0 {
+            return err(strs_start, "string section is empty");
+        }
+        if self.str_len - 1 > MAX_STR_OFFSET as usize {
+            return err(
+                20,
+                format!(
+                    "string section of {:#x} bytes, over libbpf's {:#x}",
+                    self.str_len,
+                    MAX_STR_OFFSET as u64 + 1
+                ),
+            );
+        }
+        if !split && first != Some(0) {
+            return err(strs_start, "string section must start with an empty string");
+        }
+        if last != Some(0) {
+            return err(
+                strs_start + self.str_len,
+                "string section is not NUL-terminated",
+            );
+        }
+        Ok(())
+    }
+}
+
 /// A parsed BTF blob, optionally split over a base.
 #[derive(Debug)]
 pub struct Btf<'a> {
@@ -327,93 +529,19 @@ impl<'a> Btf<'a> {
         base: Option<&'a Btf<'a>>,
         visitor: &mut impl TypeVisitor<'a>,
     ) -> Result<Self, BtfError> {
-        if data.len() < 8 {
-            return err(
-                0,
-                format!("too short for a BTF header ({} bytes)", data.len()),
-            );
-        }
-        let big_endian = match [data[0], data[1]] {
-            [0x9f, 0xeb] => false,
-            [0xeb, 0x9f] => true,
-            m => return err(0, format!("bad magic {:#06x}", u16::from_le_bytes(m))),
-        };
-        if data[2] != 1 {
-            return err(2, format!("unsupported version {}", data[2]));
-        }
-        let rd = |off: usize| -> u32 {
-            let b = [data[off], data[off + 1], data[off + 2], data[off + 3]];
-            if big_endian {
-                u32::from_be_bytes(b)
-            } else {
-                u32::from_le_bytes(b)
-            }
-        };
-        let hdr_len = rd(4) as usize;
-        if hdr_len < HEADER_LEN {
-            return err(4, format!("header length {hdr_len} below {HEADER_LEN}"));
-        }
-        if hdr_len > data.len() {
-            return err(
-                4,
-                format!(
-                    "header length {hdr_len} past the end ({} bytes)",
-                    data.len()
-                ),
-            );
-        }
-        // A longer header (a newer version) is accepted only when the extra
-        // bytes are zero, as libbpf does.
-        if data[HEADER_LEN..hdr_len].iter().any(|&b| b != 0) {
-            return err(HEADER_LEN, "unknown non-zero header fields");
-        }
-        let type_off = rd(8) as usize;
-        let type_len = rd(12) as usize;
-        let str_off = rd(16) as usize;
-        let str_len = rd(20) as usize;
-        let body = data.len() - hdr_len;
-        let end_of =
-            |off: usize, len: usize, field: usize, what: &str| -> Result<usize, BtfError> {
-                match off.checked_add(len) {
-                    Some(e) if e <= body => Ok(e),
-                    _ => err(
-                        field,
-                        format!(
-                            "{what} section {off:#x}+{len:#x} past the end of the data ({body:#x})"
-                        ),
-                    ),
-                }
-            };
-        let type_end = end_of(type_off, type_len, 8, "type")?;
-        let str_end = end_of(str_off, str_len, 16, "string")?;
-        if type_off % 4 != 0 {
-            return err(
-                8,
-                format!("type section offset {type_off:#x} is not 4-byte aligned"),
-            );
-        }
-        if type_off < str_end && str_off < type_end && type_len != 0 && str_len != 0 {
-            return err(16, "type and string sections overlap");
-        }
+        let h = Header::check(data, data.len())?;
+        let (big_endian, hdr_len, type_off, type_len, str_off) =
+            (h.big_endian, h.hdr_len, h.type_off, h.type_len, h.str_off);
+        let str_len = h.str_len;
         let types_start = hdr_len + type_off;
         let strs_start = hdr_len + str_off;
-        let types = &data[types_start..hdr_len + type_end];
-        let strs = &data[strs_start..hdr_len + str_end];
+        let types = &data[types_start..types_start + type_len];
+        let strs = &data[strs_start..strs_start + str_len];
         let (start_id, start_str_off) = match base {
             Some(b) => (b.type_count(), b.strings_len()),
             None => (1, 0),
         };
-        if base.is_none() || !strs.is_empty() {
-            if base.is_none() && strs.first() != Some(&0) {
-                return err(strs_start, "string section must start with an empty string");
-            }
-            if strs.last() != Some(&0) {
-                return err(
-                    strs_start + strs.len(),
-                    "string section is not NUL-terminated",
-                );
-            }
-        }
+        h.check_strings(strs.first().copied(), strs.last().copied(), base.is_some())?;
         if (start_str_off as u64) + (strs.len() as u64) > u32::MAX as u64 {
             return err(20, "string offsets overflow 32 bits");
         }
@@ -445,27 +573,36 @@ impl<'a> Btf<'a> {
         })
     }
 
-    /// One pass over the type section: records each type's offset and
-    /// kind and checks record sizes, name offsets and type references
-    /// (against the final count, known at the end: the largest reference is
-    /// kept). A func must point at a func_proto, and chains of reference
-    /// kinds must not loop: links to types not seen yet are left for
-    /// [`Btf::check_links`].
+    /// One pass over the type section (libbpf's `btf_parse_type_sec` and
+    /// `btf_sanity_check` in one): records each type's offset and kind and
+    /// checks record sizes; name offsets and type references are checked
+    /// against the final string length and type count, known at the end:
+    /// only the largest of each is kept, and where it sits is looked up
+    /// only for the error ([`Btf::sanity_error`]). A func must point at a
+    /// func_proto: funcs pointing forward are checked at the end.
     fn index_types(&mut self, visitor: &mut impl TypeVisitor<'a>) -> Result<(), BtfError> {
         // One copy of the loop per byte order, so that reading a word is a
         // plain load (this pass reads every member of every type).
-        let links = if self.big_endian {
+        let (links, max_ref, max_name) = if self.big_endian {
             self.index_types_in::<true>(visitor)?
         } else {
             self.index_types_in::<false>(visitor)?
         };
-        self.check_links(&links)
+        let funcs_ok = links
+            .funcs
+            .iter()
+            .all(|&(_, target)| self.kind_at(target) == Some(kind::FUNC_PROTO));
+        if max_ref >= self.type_count() || max_name as u64 >= self.strings_len() as u64 || !funcs_ok
+        {
+            return Err(self.sanity_error());
+        }
+        Ok(())
     }
 
     fn index_types_in<const BE: bool>(
         &mut self,
         visitor: &mut impl TypeVisitor<'a>,
-    ) -> Result<Links, BtfError> {
+    ) -> Result<(Links, u32, u32), BtfError> {
         let visit_kinds = visitor.kinds();
         let types = self.types;
         let start_id = self.start_id as u64;
@@ -474,11 +611,11 @@ impl<'a> Btf<'a> {
         let mut offsets: Vec<u32> = Vec::with_capacity(types.len() / TYPE_LEN + 1);
         let mut kinds: Vec<u8> = Vec::with_capacity(types.len() / TYPE_LEN + 1);
         let mut links = Links::default();
-        // Largest type reference: checked once at the end, when the count is
-        // known (where it sits is looked up only for the error message).
+        // Largest type reference and name offset, checked once at the end.
         let mut max_ref = 0u32;
-        // Own string offsets: [str_lo, str_hi); anything else is looked up
-        // in the base.
+        let mut max_name = 0u32;
+        // Own string offsets: [str_lo, str_hi); anything below is the
+        // base's, anything above invalid (the parse fails at the end).
         let (str_lo, str_hi) = (
             self.start_str_off,
             self.start_str_off as u64 + self.strs.len() as u64,
@@ -510,30 +647,29 @@ impl<'a> Btf<'a> {
                     format!("type id {id} record ({len} bytes) runs past the type section"),
                 );
             };
-            let name = if name_off >= str_lo && (name_off as u64) < str_hi {
-                self.strs.get((name_off - str_lo) as usize..)
-            } else if self.name_off_valid(name_off) {
-                self.string_tail(name_off)
-            } else {
-                None
-            };
-            let Some(name) = name else {
-                return err(
-                    abs,
-                    format!("type id {id}: name offset {name_off:#x} past the string section"),
-                );
-            };
-            if id >= u32::MAX as u64 {
-                return err(abs, "type count overflows 32 bits");
+            if idx >= MAX_NR_TYPES {
+                return err(abs, "more than 2^31 - 1 types");
             }
+            max_name = max_name.max(name_off);
             if visit_kinds & (1 << k) != 0 {
-                visitor.visit(id as u32, k, name);
+                let name = if name_off >= str_lo && (name_off as u64) < str_hi {
+                    self.strs.get((name_off - str_lo) as usize..)
+                } else {
+                    self.string_tail(name_off)
+                };
+                if let Some(name) = name {
+                    visitor.visit(id as u32, k, name);
+                }
             }
             // Every type reference: the header's third word where it is
-            // one, then the members' (or params', or an array's two).
-            max_ref = max_ref.max(target & shape.head_ref);
+            // one, then the members' (or params', or an array's two); and
+            // every member, parameter and value name.
+            max_ref = max_ref.max(target & shape.head_checked);
             for at in shape.body_refs(vlen) {
                 max_ref = max_ref.max(word::<BE>(body, at));
+            }
+            for at in shape.body_names(vlen) {
+                max_name = max_name.max(word::<BE>(body, at));
             }
             if k == kind::FUNC {
                 let back = match (target as u64).checked_sub(start_id) {
@@ -543,51 +679,92 @@ impl<'a> Btf<'a> {
                 };
                 match back {
                     Some(kind::FUNC_PROTO) => {}
-                    Some(_) => return Err(Self::func_error(abs, id)),
+                    // Reported in id order with the rest.
+                    Some(_) => links.funcs.push((idx, target)),
                     None => links.funcs.push((idx, target)),
-                }
-            } else if shape.link_at != 0 {
-                let t = word::<BE>(&types[off..], shape.link_at as usize);
-                if t as u64 >= id {
-                    links.refs.push((idx, t));
                 }
             }
             offsets.push(off as u32);
             kinds.push(k);
             off += len;
         }
-        let total = start_id + offsets.len() as u64;
         self.offsets = offsets;
         self.kinds = kinds;
-        if max_ref as u64 >= total {
-            return Err(self.ref_error(max_ref, total));
-        }
-        Ok(links)
+        Ok((links, max_ref, max_name))
     }
 
-    /// The error for a reference to `r`, past the last id: names the first
-    /// type holding it and where.
-    fn ref_error(&self, r: u32, total: u64) -> BtfError {
-        // The first type reference equal to `r`, by the same shapes the pass
-        // read (a size or an offset of the same value is no reference).
-        let found = (0..self.offsets.len()).find_map(|i| {
-            let off = self.offsets[i] as usize;
-            let shape = SHAPES[(self.kinds[i] & 31) as usize];
-            let rec = self.own_record(self.start_id + i as u32).unwrap_or(&[]);
-            let vlen = (self.u32_at(rec, 4).unwrap_or(0) & 0xffff) as usize;
-            let head = (shape.head_ref != 0).then_some(8);
-            head.into_iter()
-                .chain(shape.body_refs(vlen).map(|at| TYPE_LEN + at))
-                .find(|&w| self.u32_at(rec, w) == Some(r))
-                .map(|w| (self.start_id + i as u32, self.types_start + off + w))
-        });
-        let (holder, offset) = found.unwrap_or((self.start_id, self.types_start));
+    /// The first own type (by id) that libbpf's `btf_validate_type` refuses,
+    /// and why, with the offset of the word; in its order: the type's name,
+    /// then per kind its references, or member, parameter or value names
+    /// and types in turn. Called only once the pass found something.
+    fn sanity_error(&self) -> BtfError {
+        let count = self.type_count();
+        let strs = self.strings_len();
+        for (i, &k) in self.kinds.iter().enumerate() {
+            let id = self.start_id + i as u32;
+            let rec_off = self.offsets[i] as usize;
+            let abs = self.types_start + rec_off;
+            let rd = |at: usize| self.u32_at(self.types, rec_off + at).unwrap_or(0);
+            let shape = SHAPES[(k & 31) as usize];
+            let vlen = (rd(4) & 0xffff) as usize;
+            let bad_name = |at: usize, what: String| -> Option<BtfError> {
+                let off = rd(at);
+                (off >= strs).then(|| BtfError {
+                    offset: abs + at,
+                    msg: format!(
+                        "type id {id}: {what} offset {off:#x} past the string section ({strs:#x} bytes)"
+                    ),
+                })
+            };
+            let bad_ref = |at: usize| -> Option<BtfError> {
+                let r = rd(at);
+                (r >= count).then(|| BtfError {
+                    offset: abs + at,
+                    msg: format!(
+                        "type id {id} refers to type id {r}, past the last id {}",
+                        count - 1
+                    ),
+                })
+            };
+            if let Some(e) = bad_name(0, "name".into()) {
+                return e;
+            }
+            if shape.head_checked != 0 {
+                if let Some(e) = bad_ref(8) {
+                    return e;
+                }
+            }
+            if k == kind::FUNC && self.kind_at(rd(8)) != Some(kind::FUNC_PROTO) {
+                return BtfError {
+                    offset: abs + 8,
+                    msg: format!("func type id {id} does not point to a func_proto"),
+                };
+            }
+            let what = |j: usize| match k {
+                kind::STRUCT | kind::UNION => format!("member #{j} name"),
+                kind::FUNC_PROTO => format!("parameter #{} name", j + 1),
+                _ => format!("value #{j} name"),
+            };
+            let mut names = shape.body_names(vlen).map(|at| TYPE_LEN + at);
+            let mut refs = shape.body_refs(vlen).map(|at| TYPE_LEN + at);
+            // Members and parameters: name then type, entry by entry (an
+            // array's two ids and a datasec's have no names).
+            for j in 0.. {
+                let (n, r) = (names.next(), refs.next());
+                if n.is_none() && r.is_none() {
+                    break;
+                }
+                if let Some(e) = n.and_then(|at| bad_name(at, what(j))) {
+                    return e;
+                }
+                if let Some(e) = r.and_then(bad_ref) {
+                    return e;
+                }
+            }
+        }
         BtfError {
-            offset,
-            msg: format!(
-                "type id {holder} refers to type id {r}, past the last id {}",
-                total - 1
-            ),
+            offset: self.types_start,
+            msg: "internal: a check failed but no type fails it".into(),
         }
     }
 
@@ -599,26 +776,16 @@ impl<'a> Btf<'a> {
         }
     }
 
-    fn func_error(abs: usize, id: u64) -> BtfError {
-        BtfError {
-            offset: abs + 8,
-            msg: format!("func type id {id} does not point to a func_proto"),
-        }
-    }
-
-    /// The checks [`Btf::index_types`] left: forward funcs, and loops when a
-    /// forward link reaches another reference kind (else every chain runs
-    /// to lower ids only and ends).
-    fn check_links(&self, links: &Links) -> Result<(), BtfError> {
-        for &(idx, target) in &links.funcs {
-            if self.kind_at(target) != Some(kind::FUNC_PROTO) {
-                let abs = self.types_start + self.offsets[idx as usize] as usize;
-                return Err(Self::func_error(abs, (self.start_id + idx) as u64));
-            }
-        }
-        // Every loop holds a forward (or self) link, so walking from the
-        // source of each forward link that reaches another reference kind
-        // finds every loop. Walks stop at types a walk has already cleared.
+    /// The first loop of modifiers, typedefs, pointers, type tags and array
+    /// element types among this BTF's own types (a base type cannot point
+    /// at a split one, so a loop lies within one blob), as the error the
+    /// kernel's loader gives ("Loop detected"); libbpf, and so [`Btf::parse`],
+    /// does not look. Linear: a chain of backward links cannot loop, so the
+    /// walks start only where a link points forward (or at itself), and
+    /// stop at types an earlier walk cleared.
+    pub fn first_loop(&self) -> Option<BtfError> {
+        // The own index a reference-kind type links to, when that is
+        // another own reference-kind type.
         let link_of = |i: usize| -> Option<usize> {
             let k = *self.kinds.get(i)?;
             if !is_ref_kind(k) {
@@ -634,23 +801,27 @@ impl<'a> Btf<'a> {
         // 0: not seen, 1: on the current walk, 2: cleared.
         let mut state: Vec<u8> = Vec::new();
         let mut walk: Vec<usize> = Vec::new();
-        for &(src, _) in &links.refs {
-            if link_of(src as usize).is_none() {
-                continue;
+        for src in 0..self.kinds.len() {
+            match link_of(src) {
+                Some(t) if t >= src => {}
+                _ => continue,
             }
             if state.is_empty() {
                 state = vec![0u8; self.offsets.len()];
             }
-            let mut cur = Some(src as usize);
+            let mut cur = Some(src);
             walk.clear();
             while let Some(c) = cur {
                 match state[c] {
                     2 => break,
                     1 => {
-                        return err(
-                            self.types_start + self.offsets[c] as usize,
-                            format!("type loop through type id {}", self.start_id as usize + c),
-                        )
+                        return Some(BtfError {
+                            offset: self.types_start + self.offsets[c] as usize,
+                            msg: format!(
+                                "type loop through type id {}",
+                                self.start_id as usize + c
+                            ),
+                        })
                     }
                     _ => {}
                 }
@@ -662,7 +833,25 @@ impl<'a> Btf<'a> {
                 state[c] = 2;
             }
         }
-        Ok(())
+        None
+    }
+
+    /// The header's `version` byte (libbpf does not look at it; the kernel
+    /// wants 1).
+    pub fn version(&self) -> u8 {
+        self.data[2]
+    }
+
+    /// The header's `flags` byte (the kernel wants 0).
+    pub fn flags(&self) -> u8 {
+        self.data[3]
+    }
+
+    /// The header's section fields: (type_off, type_len, str_off, str_len),
+    /// relative to the end of the header.
+    pub fn sections(&self) -> (u32, u32, u32, u32) {
+        let rd = |off: usize| self.u32_at(self.data, off).unwrap_or(0);
+        (rd(8), rd(12), rd(16), rd(20))
     }
 
     fn header_at(&self, off: usize) -> TypeHeader {
@@ -1058,11 +1247,14 @@ mod tests {
     }
 
     #[test]
-    fn rejects_loop() {
+    fn loops_parse_and_are_found() {
+        // libbpf takes a loop; the kernel's loader does not.
         let t = [3, info(kind::TYPEDEF, 0), 2, 3, info(kind::CONST, 0), 1];
         let data = blob(&t, b"\0\0\0t\0");
-        let e = Btf::parse(&data).unwrap_err();
+        let btf = Btf::parse(&data).unwrap();
+        let e = btf.first_loop().unwrap();
         assert!(e.msg.contains("loop"), "{e}");
+        assert!(btf.skip_mods_and_typedefs(1).is_err());
     }
 
     #[test]
@@ -1097,9 +1289,16 @@ mod tests {
         ];
         assert_eq!(parse(&chain), Ok(5));
         // A self link, and a loop through an array's element type:
-        // 2: ptr -> 3: array of 4 -> 4: typedef -> 2.
-        let own = parse(&[0, info(kind::PTR, 0), 2]);
-        assert!(own.unwrap_err().msg.contains("type loop"));
+        // 2: ptr -> 3: array of 4 -> 4: typedef -> 2: parsed, and found.
+        let looped = |rest: &[u32]| {
+            let mut t = int.to_vec();
+            t.extend_from_slice(rest);
+            let data = blob(&t, b"\0int\0");
+            let b = Btf::parse(&data).unwrap();
+            b.first_loop().map(|e| e.msg)
+        };
+        let own = looped(&[0, info(kind::PTR, 0), 2]);
+        assert!(own.unwrap().contains("type loop"));
         let arr = [
             0,
             info(kind::PTR, 0),
@@ -1114,8 +1313,8 @@ mod tests {
             info(kind::TYPEDEF, 0),
             2,
         ];
-        let e = parse(&arr).unwrap_err();
-        assert!(e.msg.contains("type loop"), "{e}");
+        assert!(looped(&arr).unwrap().contains("type loop"));
+        assert_eq!(looped(&chain), None);
         // A reference past the last id names its holder (not a struct whose
         // size happens to be the same number).
         let far = parse(&[
@@ -1140,16 +1339,78 @@ mod tests {
     }
 
     #[test]
+    fn libbpf_rules() {
+        let int = [1, info(kind::INT, 0), 4, 32];
+        let with = |rest: &[u32]| {
+            let mut t = int.to_vec();
+            t.extend_from_slice(rest);
+            blob(&t, b"\0int\0")
+        };
+        // Taken: any version and flags, a longer header of anything, a
+        // func_proto returning a type past the end.
+        let mut d = with(&[]);
+        d[2] = 7;
+        d[3] = 1;
+        assert!(Btf::parse(&d).is_ok());
+        let mut long = d[..4].to_vec();
+        long.extend_from_slice(&32u32.to_le_bytes());
+        long.extend_from_slice(&d[8..24]);
+        long.extend_from_slice(b"anything");
+        long.extend_from_slice(&d[24..]);
+        assert_eq!(Btf::parse(&long).unwrap().type_count(), 2);
+        assert!(Btf::parse(&with(&[0, info(kind::FUNC_PROTO, 0), 99])).is_ok());
+        // Refused, naming the offset: member, parameter and value names
+        // past the strings.
+        let cases: [(&[u32], &str, usize); 3] = [
+            (
+                &[0, info(kind::STRUCT, 1), 4, 0x1000, 1, 0],
+                "member #0 name offset 0x1000",
+                12,
+            ),
+            (
+                &[0, info(kind::FUNC_PROTO, 1), 1, 0x1000, 1],
+                "parameter #1 name offset 0x1000",
+                12,
+            ),
+            (
+                &[0, info(kind::ENUM, 1), 4, 0x1000, 7],
+                "value #0 name offset 0x1000",
+                12,
+            ),
+        ];
+        for (rest, msg, at) in cases {
+            let e = Btf::parse(&with(rest)).unwrap_err();
+            assert!(e.msg.contains(msg), "{e}");
+            assert_eq!(e.offset, 24 + 16 + at, "{e}");
+        }
+        // Strings before types, an unknown kind (0 included).
+        let mut v = Vec::new();
+        v.extend_from_slice(&[0x9f, 0xeb, 1, 0]);
+        for w in [24u32, 8, 16, 0, 5] {
+            v.extend_from_slice(&w.to_le_bytes());
+        }
+        v.extend_from_slice(b"\0int\0\0\0\0");
+        for w in int {
+            v.extend_from_slice(&w.to_le_bytes());
+        }
+        assert!(Btf::parse(&v)
+            .unwrap_err()
+            .msg
+            .contains("types must come first"));
+        assert!(Btf::parse(&with(&[0, info(0, 0), 0]))
+            .unwrap_err()
+            .msg
+            .contains("unknown kind 0"));
+    }
+
+    #[test]
     fn rejects_garbage() {
         for n in 0..40 {
             let data = vec![0xffu8; n];
             assert!(Btf::parse(&data).is_err());
         }
         let mut data = blob(&[1, info(kind::INT, 0), 4, 32], b"\0int\0");
-        data[2] = 2;
-        assert!(Btf::parse(&data).unwrap_err().msg.contains("version"));
-        data[2] = 1;
-        data[4] = 8;
+        data[4] = 200;
         assert!(Btf::parse(&data).unwrap_err().msg.contains("header length"));
     }
 }

@@ -43,6 +43,8 @@ pub enum FixError {
     Name(Error),
     /// Something else the kernel would refuse.
     Invalid(Violation),
+    /// The base has a loop (offset in the base blob).
+    Base(BtfError),
 }
 
 impl FixError {
@@ -53,6 +55,7 @@ impl FixError {
             FixError::Mismatch(m) => Some(m.offset),
             FixError::KernelType(e) | FixError::Name(e) => e.offset.map(|o| o as usize),
             FixError::Invalid(v) => Some(v.offset),
+            FixError::Base(_) => None,
         }
     }
 }
@@ -66,6 +69,10 @@ impl fmt::Display for FixError {
             FixError::Invalid(v) => write!(
                 f,
                 "{v}; kernel 6.12 would drop the module's BTF, and btf-ids cannot fix this in place"
+            ),
+            FixError::Base(e) => write!(
+                f,
+                "the base BTF has a loop ({e}); no kernel boots with it, so it is not the base of a module"
             ),
         }
     }
@@ -89,6 +96,19 @@ pub struct Fixed {
     pub notes: Vec<String>,
 }
 
+/// Loops first: every later step walks under typedefs and modifiers. A loop
+/// in the base (which the kernel it came from would not have booted with)
+/// is refused as well.
+fn no_loops(btf: &Btf<'_>) -> Result<(), FixError> {
+    if let Some(v) = btf_rules::loop_violation(btf) {
+        return Err(FixError::Invalid(v));
+    }
+    if let Some(e) = btf.base().and_then(|b| b.first_loop()) {
+        return Err(FixError::Base(e));
+    }
+    Ok(())
+}
+
 fn first_violation(btf: &Btf<'_>, ptr_size: u32) -> Result<(), FixError> {
     match btf_rules::check(btf, ptr_size).into_iter().next() {
         Some(v) => Err(FixError::Invalid(v)),
@@ -102,6 +122,7 @@ pub fn fix(own: &[u8], base: Option<&Btf<'_>>, opts: FixOptions) -> Result<Fixed
     let mut out = Fixed::default();
     let first = Btf::parse_split(own, base)?;
     base_match::check(&first).map_err(FixError::Mismatch)?;
+    no_loops(&first)?;
     // 2: kernel types and names.
     let mut patch = Patch::new();
     if opts.kernel_types {
@@ -151,6 +172,13 @@ pub fn problems(
     ptr_size: u32,
 ) -> Result<(Vec<Violation>, Vec<kernel_types::Shadow>), FixError> {
     base_match::check(btf).map_err(FixError::Mismatch)?;
+    if let Some(e) = btf.base().and_then(|b| b.first_loop()) {
+        return Err(FixError::Base(e));
+    }
+    if btf_rules::loop_violation(btf).is_some() {
+        // Nothing else is judged over a loop.
+        return Ok((btf_rules::check(btf, ptr_size), Vec::new()));
+    }
     let shadows = if kernel_types {
         kernel_types::scan(btf)
             .into_iter()

@@ -26,6 +26,17 @@
 //! struct, union members at offset 0 (`btf_struct_check_meta`); a member must
 //! not be void and must fit in the struct (`btf_*_check_member`); an enum's
 //! size is 1, 2, 4 or 8 (`btf_enum_check_meta`).
+//!
+//! Beyond what libbpf (and so [`Btf::parse`]) checks: the header
+//! (`btf_parse_hdr`, `btf_check_sec_info`, `btf_parse_str_sec`,
+//! `btf_parse_type_sec`): version 1, flags 0, a header of at least 24 bytes
+//! (of a shorter one the kernel reads the missing fields as 0) whose bytes
+//! past 24 are zero, the type and string sections tiling the data after the
+//! header with nothing before, between or after them, at most 16 MiB of
+//! strings (`BTF_MAX_NAME_OFFSET`), and for base BTF at least one type; no
+//! loop of modifiers, typedefs, pointers, type tags and array element types
+//! (`btf_resolve`: "Loop detected"; over a loop nothing else is judged);
+//! a func_proto's return type a valid id (`btf_func_proto_check`).
 
 use crate::btf::{kind, kind_name, Btf, NameSite};
 use std::collections::HashSet;
@@ -33,6 +44,10 @@ use std::fmt;
 
 /// `KSYM_NAME_LEN` in 6.12 (include/linux/kallsyms.h, 512 since 5.18).
 pub const KSYM_NAME_LEN: usize = 512;
+
+/// `BTF_MAX_NAME_OFFSET` (include/uapi/linux/btf.h): the kernel takes a
+/// string section of at most this many bytes plus one.
+pub const MAX_NAME_OFFSET: u32 = 0x00ff_ffff;
 
 /// The kernel's `ctype` classes of a byte (lib/ctype.c): letter, digit,
 /// printable.
@@ -188,6 +203,15 @@ pub enum Problem {
         /// The size.
         size: u32,
     },
+    /// A func_proto whose return type is past the last id.
+    ReturnType {
+        /// The id.
+        type_id: u32,
+    },
+    /// A loop of modifiers, typedefs, pointers or arrays through the type.
+    Loop,
+    /// Something in the header (the violation's id is 0).
+    Header(String),
 }
 
 fn site_str(site: NameSite) -> String {
@@ -234,6 +258,14 @@ impl fmt::Display for Problem {
                 "member #{member} (type id {type_id}) does not fit in the struct"
             ),
             Problem::EnumSize { size } => write!(f, "enum size {size} is not 1, 2, 4 or 8"),
+            Problem::ReturnType { type_id } => {
+                write!(f, "return type id {type_id} is past the last id")
+            }
+            Problem::Loop => write!(
+                f,
+                "is on a loop of modifiers, typedefs, pointers or arrays (\"Loop detected\")"
+            ),
+            Problem::Header(what) => write!(f, "{what}"),
         }
     }
 }
@@ -255,6 +287,13 @@ pub struct Violation {
 
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Problem::Header(_) = self.problem {
+            return write!(
+                f,
+                "header (BTF offset {:#x}): {}",
+                self.offset, self.problem
+            );
+        }
         write!(
             f,
             "type [{}] {} '{}' (BTF offset {:#x}): {}",
@@ -482,17 +521,112 @@ pub fn layout_problems(btf: &Btf<'_>, id: u32, ptr_size: u32, out: &mut Vec<Prob
     }
 }
 
-/// Every own type of `btf` that kernel 6.12 would refuse, in id order.
+/// What kernel 6.12 refuses in the header of `btf` (see the module docs).
+pub fn header_violations(btf: &Btf<'_>) -> Vec<Violation> {
+    let mut out = Vec::new();
+    let mut bad = |offset: usize, what: String| {
+        out.push(Violation {
+            id: 0,
+            kind: 0,
+            name: String::new(),
+            offset,
+            problem: Problem::Header(what),
+        })
+    };
+    if btf.version() != 1 {
+        bad(2, format!("version {}, not 1", btf.version()));
+    }
+    if btf.flags() != 0 {
+        bad(3, format!("flags {:#x}, not 0", btf.flags()));
+    }
+    let raw = btf.raw();
+    let hdr_len = btf.header_len();
+    if hdr_len < crate::btf::HEADER_LEN {
+        bad(
+            4,
+            format!(
+                "header length {hdr_len}, below {}: the kernel reads the fields past it as 0",
+                crate::btf::HEADER_LEN
+            ),
+        );
+    } else if raw[crate::btf::HEADER_LEN..hdr_len].iter().any(|&b| b != 0) {
+        bad(
+            crate::btf::HEADER_LEN,
+            format!(
+                "header bytes {}..{hdr_len} are not all zero",
+                crate::btf::HEADER_LEN
+            ),
+        );
+    }
+    let (type_off, type_len, str_off, str_len) = btf.sections();
+    let body = (raw.len() - hdr_len.min(raw.len())) as u64;
+    if type_off != 0 || str_off != type_len || str_off as u64 + str_len as u64 != body {
+        bad(
+            8,
+            format!(
+                "types at {type_off:#x}+{type_len:#x} and strings at {str_off:#x}+{str_len:#x} \
+                 do not fill the {body:#x} bytes after the header, in that order"
+            ),
+        );
+    }
+    if str_len > 0 && str_len - 1 > MAX_NAME_OFFSET {
+        bad(
+            20,
+            format!(
+                "{str_len:#x} bytes of strings, over {:#x}",
+                MAX_NAME_OFFSET as u64 + 1
+            ),
+        );
+    }
+    if btf.base().is_none() && type_len == 0 {
+        bad(12, "no types".into());
+    }
+    out
+}
+
+/// The first loop of `btf`'s own types, as a violation.
+pub fn loop_violation(btf: &Btf<'_>) -> Option<Violation> {
+    let e = btf.first_loop()?;
+    let id = e
+        .msg
+        .rsplit(' ')
+        .next()
+        .and_then(|n| n.parse::<u32>().ok())
+        .unwrap_or(0);
+    let t = btf.type_header(id);
+    Some(Violation {
+        id,
+        kind: t.map(|t| t.kind).unwrap_or(0),
+        name: lossy(t.and_then(|t| btf.name_bytes(t.name_off)).unwrap_or(b"")),
+        offset: e.offset,
+        problem: Problem::Loop,
+    })
+}
+
+/// Every own type of `btf` that kernel 6.12 would refuse, in id order,
+/// after what is wrong in its header. Over a loop only the loop is
+/// reported (walks under typedefs and modifiers would not end).
 /// `ptr_size`: 8 for a 64-bit object, 4 for a 32-bit one.
 pub fn check(btf: &Btf<'_>, ptr_size: u32) -> Vec<Violation> {
+    let mut out = header_violations(btf);
+    if let Some(v) = loop_violation(btf) {
+        out.push(v);
+        return out;
+    }
     let named = protos_of_funcs(btf);
-    let mut out = Vec::new();
     let mut problems = Vec::new();
     for i in 0..btf.own_kinds().len() {
         let id = btf.start_id() + i as u32;
         problems.clear();
         name_problems(btf, id, &named, &mut problems);
         layout_problems(btf, id, ptr_size, &mut problems);
+        if btf.kind_of(id) == Some(kind::FUNC_PROTO) {
+            if let Some(r) = btf.type_header(id).map(|t| t.size_or_type) {
+                if r >= btf.type_count() {
+                    problems.push(Problem::ReturnType { type_id: r });
+                }
+            }
+        }
         if problems.is_empty() {
             continue;
         }

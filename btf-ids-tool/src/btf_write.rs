@@ -138,7 +138,9 @@ pub fn add_tags(
         w32(&mut new_types, id);
         w32(&mut new_types, u32::MAX);
     }
-    let hdr_len = btf.header_len();
+    // A 24-byte header at least: of a shorter one the kernel reads the rest
+    // as zeros.
+    let hdr_len = btf.header_len().max(crate::btf::HEADER_LEN);
     let tlen = old_types.len() + new_types.len();
     let slen = old_strs.len() + new_strs.len();
     if (hdr_len + tlen + slen) as u64 > u32::MAX as u64 {

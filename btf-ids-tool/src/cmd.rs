@@ -5,7 +5,7 @@ use crate::btf::{kind_name, Btf, NoVisitor, TypeVisitor};
 use crate::elf::ElfInfo;
 use crate::flags::{kf_names, set_flag_names};
 use crate::ids::IdKind;
-use crate::layout::{layout, EntryKind, Group, GroupKind, Layout};
+use crate::layout::{EntryKind, Group, GroupKind, Plan};
 use crate::map::Contents;
 use crate::own_btf;
 use crate::resolve::Collected;
@@ -27,21 +27,135 @@ pub fn read_input(path: &Path) -> Result<(Vec<u8>, std::fs::Metadata), Error> {
 /// Raw BTF bytes from a file: an ELF's `.BTF` section, or the file itself
 /// (raw BTF such as /sys/kernel/btf/vmlinux, mapped), as libbpf's
 /// `btf__parse`.
+///
+/// Of an ELF file only the headers and `.BTF` are read (as libbpf does,
+/// through libelf); kernel BTF in sysfs is mapped, any other file read
+/// whole.
 pub fn btf_bytes_of(path: &Path) -> Result<Contents, Error> {
     let p = path.display().to_string();
-    let data =
-        crate::map::load(path).map_err(|e| Error::new(format!("cannot read: {e}")).file(&p))?;
-    if data.starts_with(b"\x7fELF") {
-        let elf = ElfInfo::parse(&data).map_err(|e| e.file(&p))?;
-        match elf.btf {
-            Some(s) => Ok(Contents::Owned(elf.section_bytes(s).to_vec())),
-            None => Err(Error::new(format!(
-                "FAILED: load BTF from {p}: No data available (no .BTF section)"
-            ))
-            .file(&p)),
+    let cannot = |e: std::io::Error| Error::new(format!("cannot read: {e}")).file(&p);
+    if path.starts_with("/sys/kernel/btf/") {
+        return crate::map::load(path).map_err(cannot);
+    }
+    let (mut parts, meta) = crate::map::Sparse::open(path).map_err(cannot)?;
+    parts.add(0, 4).map_err(cannot)?;
+    if parts.get(0, 4) != Some(b"\x7fELF") {
+        let len = parts.file_len();
+        parts.add(0, len).map_err(cannot)?;
+        return Ok(Contents::Part(parts, 0, len));
+    }
+    let want = crate::elf::Want {
+        btf_always: true,
+        ..Default::default()
+    };
+    let loaded = crate::elf::load_parts(path, parts, meta, want)?;
+    let sec = {
+        let elf = loaded.elf().map_err(|e| e.file(&p))?;
+        elf.btf
+    };
+    match sec {
+        Some(s) => Ok(Contents::Part(loaded.parts, s.file_offset, s.size)),
+        None => Err(Error::new(format!(
+            "FAILED: load BTF from {p}: No data available (no .BTF section)"
+        ))
+        .file(&p)),
+    }
+}
+
+/// BTF resolved against as it is read ([`crate::btf_scan`]): vmlinux's
+/// own `.BTF` (Kbuild's `resolve_btfids vmlinux`) or a `--btf` file, when
+/// there is no base and nothing else needs the BTF afterwards.
+struct Streamed<'f> {
+    file: StreamFile<'f>,
+    start: u64,
+    len: u64,
+    name: String,
+    /// `--btf FILE` (else the object's own `.BTF`).
+    path: Option<PathBuf>,
+}
+
+enum StreamFile<'f> {
+    /// The object, open already.
+    Object(&'f std::fs::File),
+    /// A `--btf` file.
+    Own(crate::map::Sparse),
+}
+
+impl Streamed<'_> {
+    fn file(&self) -> &std::fs::File {
+        match &self.file {
+            StreamFile::Object(f) => f,
+            StreamFile::Own(s) => s.file(),
         }
-    } else {
-        Ok(data)
+    }
+
+    /// The `--btf` file `path` (raw BTF or an ELF's `.BTF`), with the
+    /// errors [`btf_bytes_of`] gives.
+    fn open(path: &Path) -> Result<Streamed<'static>, Error> {
+        let p = path.display().to_string();
+        let cannot = |e: std::io::Error| Error::new(format!("cannot read: {e}")).file(&p);
+        let (mut parts, meta) = crate::map::Sparse::open(path).map_err(cannot)?;
+        parts.add(0, 4).map_err(cannot)?;
+        let (start, len, parts) = if parts.get(0, 4) != Some(b"\x7fELF") {
+            let len = parts.file_len();
+            (0, len, parts)
+        } else {
+            let loaded = crate::elf::load_parts(path, parts, meta, crate::elf::Want::default())?;
+            let sec = loaded.elf().map_err(|e| e.file(&p))?.btf;
+            match sec {
+                Some(s) => (s.file_offset, s.size, loaded.parts),
+                None => {
+                    return Err(Error::new(format!(
+                        "FAILED: load BTF from {p}: No data available (no .BTF section)"
+                    ))
+                    .file(&p))
+                }
+            }
+        };
+        Ok(Streamed {
+            file: StreamFile::Own(parts),
+            start,
+            len,
+            name: p,
+            path: Some(path.to_path_buf()),
+        })
+    }
+
+    /// Matches `col`'s names as the blob is read; on a blob the rules
+    /// refuse, the whole-blob parse's error.
+    fn resolve(&self, col: &mut Collected<'_>) -> Result<Vec<String>, Error> {
+        let blob = crate::btf_scan::FileBlob {
+            file: self.file(),
+            start: self.start,
+            len: self.len,
+        };
+        let cannot = |e: std::io::Error| Error::new(format!("cannot read: {e}")).file(&self.name);
+        let mut m = col.matcher();
+        let scanned = crate::btf_scan::scan(&blob, &mut m).map_err(cannot)?;
+        let found = m.finish();
+        if let crate::btf_scan::Scanned::Valid(_) = scanned {
+            return Ok(col.apply(found.sorted(), true));
+        }
+        // Refused: the whole parse says why (and, should it take the blob
+        // after all, resolves with it).
+        drop(found);
+        let data = match &self.path {
+            Some(p) => btf_bytes_of(p)?,
+            None => {
+                let mut v = vec![0u8; self.len as usize];
+                use std::os::unix::fs::FileExt;
+                self.file()
+                    .read_exact_at(&mut v, self.start)
+                    .map_err(cannot)?;
+                Contents::Owned(v)
+            }
+        };
+        let mut m = col.matcher();
+        Btf::parse_visiting(&data, None, &mut m).map_err(|e| {
+            Error::new(format!("FAILED: load BTF from {}: {e}", self.name)).file(&self.name)
+        })?;
+        let found = m.finish();
+        Ok(col.apply(found, true))
     }
 }
 
@@ -362,19 +476,33 @@ fn expected_ids(
 }
 
 /// Sets are sorted by id after resolving, so their symbols no longer sit on
-/// the slots holding their ids. Give each non-zero slot the member symbol
-/// whose kind and name match the BTF type of its value, then hand the rest
-/// out in order.
+/// the slots holding their ids. Give each non-zero slot the first member
+/// symbol not yet given whose kind and name match the BTF type of its
+/// value, then hand the rest out in order. Linear: the symbols are found
+/// through a table of (kind, name) to their slots, in order.
 fn assign_by_btf(
     btf: &Btf<'_>,
     entries: &[crate::layout::Entry],
 ) -> (Vec<crate::layout::Entry>, bool) {
-    let mut pool: Vec<Option<(EntryKind, String, Option<String>)>> = entries
-        .iter()
-        .map(|e| Some((e.kind, e.name.clone(), e.symbol.clone())))
-        .collect();
-    let mut out: Vec<crate::layout::Entry> = entries.to_vec();
-    let mut matched = vec![false; entries.len()];
+    use std::collections::HashMap;
+    // (kind, name) -> the slots holding such a symbol, and how many of
+    // them were given out.
+    /// The slots holding a symbol of one (kind, name), and how many of
+    /// them were given out.
+    type Slots = (Vec<usize>, usize);
+    let mut by_name: HashMap<(EntryKind, &[u8]), Slots> = HashMap::new();
+    for (j, e) in entries.iter().enumerate() {
+        if e.kind != EntryKind::Unused {
+            by_name
+                .entry((e.kind, e.name.as_bytes()))
+                .or_default()
+                .0
+                .push(j);
+        }
+    }
+    let mut taken = vec![false; entries.len()];
+    // For each slot: the symbol (by its slot) it is given.
+    let mut given: Vec<Option<usize>> = vec![None; entries.len()];
     for (i, e) in entries.iter().enumerate() {
         if e.value == 0 {
             continue;
@@ -386,76 +514,82 @@ fn assign_by_btf(
             continue;
         };
         let n = btf.name_bytes(t.name_off).unwrap_or(b"");
-        let ek: EntryKind = k.into();
-        if let Some(slot) = pool.iter_mut().find(|p| {
-            p.as_ref()
-                .is_some_and(|(pk, pn, _)| *pk == ek && pn.as_bytes() == n)
-        }) {
-            let (pk, pn, ps) = slot
-                .take()
-                .unwrap_or((EntryKind::Unused, String::new(), None));
-            out[i].kind = pk;
-            out[i].name = pn;
-            out[i].symbol = ps;
-            matched[i] = true;
-        }
-    }
-    let mut rest = pool.into_iter().flatten();
-    let complete = entries
-        .iter()
-        .zip(&matched)
-        .all(|(e, &m)| m || e.value == 0);
-    for (i, m) in matched.iter().enumerate() {
-        if !m {
-            if let Some((pk, pn, ps)) = rest.next() {
-                out[i].kind = pk;
-                out[i].name = pn;
-                out[i].symbol = ps;
+        if let Some((slots, used)) = by_name.get_mut(&(k.into(), n)) {
+            if let Some(&j) = slots.get(*used) {
+                *used += 1;
+                taken[j] = true;
+                given[i] = Some(j);
             }
         }
     }
+    let complete = entries
+        .iter()
+        .zip(&given)
+        .all(|(e, g)| g.is_some() || e.value == 0);
+    let mut rest = (0..entries.len()).filter(|&j| !taken[j]);
+    for g in given.iter_mut() {
+        if g.is_none() {
+            *g = rest.next();
+        }
+    }
+    let out = entries
+        .iter()
+        .zip(&given)
+        .map(|(e, g)| {
+            let mut o = e.clone();
+            if let Some(j) = *g {
+                let src = &entries[j];
+                o.kind = src.kind;
+                o.name = src.name.clone();
+                o.symbol = src.symbol.clone();
+            }
+            o
+        })
+        .collect();
     (out, complete)
 }
 
-fn report_of(
-    file: &Path,
-    elf: &ElfInfo<'_>,
-    lay: &Layout,
-    btf: Option<&Btf<'_>>,
-    btf_name: Option<String>,
-    names_btf: Option<&Btf<'_>>,
-) -> InspectReport {
-    let mut summary = Summary::default();
-    let mut groups = Vec::new();
-    let expected = btf.map(|b| expected_ids(elf, b)).unwrap_or_default();
-    for g in &lay.groups {
+/// Builds the inspect report one group at a time (see [`ReportSink`]).
+struct Reporter<'x, 'b> {
+    btf: Option<&'x Btf<'b>>,
+    names_btf: Option<&'x Btf<'b>>,
+    /// The id resolve would give each (kind, name), with `btf`.
+    expected: std::collections::HashMap<(IdKind, String), u32>,
+    summary: Summary,
+}
+
+impl<'x, 'b> Reporter<'x, 'b> {
+    fn new(elf: &ElfInfo<'_>, btf: Option<&'x Btf<'b>>, names_btf: Option<&'x Btf<'b>>) -> Self {
+        Reporter {
+            btf,
+            names_btf,
+            expected: btf.map(|b| expected_ids(elf, b)).unwrap_or_default(),
+            summary: Summary::default(),
+        }
+    }
+
+    fn group(&mut self, mut g: Group) -> GroupReport {
+        let summary = &mut self.summary;
         match g.kind {
             GroupKind::List => summary.lists += 1,
             GroupKind::Set => summary.sets += 1,
             GroupKind::Set8 => summary.set8s += 1,
             GroupKind::Orphan => {}
         }
-        let assigned;
-        let mut order = "declared";
         let is_set = matches!(g.kind, GroupKind::Set | GroupKind::Set8);
-        let src_entries = match (btf, names_btf) {
-            (Some(b), _) if is_set => {
-                assigned = assign_by_btf(b, &g.entries).0;
-                order = "btf";
-                &assigned
-            }
-            (None, Some(b)) if is_set => match assign_by_btf(b, &g.entries) {
-                (a, true) => {
-                    assigned = a;
-                    order = "btf";
-                    &assigned
-                }
-                _ => &g.entries,
+        let declared = std::mem::take(&mut g.entries);
+        let (src_entries, order) = match (self.btf, self.names_btf) {
+            (Some(b), _) if is_set => (assign_by_btf(b, &declared).0, "btf"),
+            (None, Some(b)) if is_set => match assign_by_btf(b, &declared) {
+                (a, true) => (a, "btf"),
+                _ => (declared, "declared"),
             },
-            _ => &g.entries,
+            _ => (declared, "declared"),
         };
+        let btf = self.btf;
+        let expected = &self.expected;
         let entries = src_entries
-            .iter()
+            .into_iter()
             .map(|e| {
                 let v = match (btf, e.kind.id_kind()) {
                     (Some(b), Some(k)) if e.value != 0 => Some(verdict(
@@ -479,141 +613,340 @@ fn report_of(
                     summary.btf_mismatches += 1;
                 }
                 EntryReport {
+                    resolved: e.kind != EntryKind::Unused && e.value != 0,
+                    flag_names: e.flags.map(kf_names).unwrap_or_default(),
                     kind: e.kind,
-                    name: e.name.clone(),
-                    symbol: e.symbol.clone(),
+                    name: e.name,
+                    symbol: e.symbol,
                     offset: e.offset,
                     value: e.value,
-                    resolved: e.kind != EntryKind::Unused && e.value != 0,
                     flags: e.flags,
-                    flag_names: e.flags.map(kf_names).unwrap_or_default(),
                     btf: v,
                 }
             })
             .collect();
-        groups.push(GroupReport {
-            group: Group {
-                entries: Vec::new(),
-                ..g.clone()
-            },
+        GroupReport {
             flag_names: g.flags.map(set_flag_names).unwrap_or_default(),
+            group: g,
             names_from: order.to_string(),
             entries,
-        });
+        }
     }
-    InspectReport {
+}
+
+/// Where an inspect report goes, piece by piece: the head (an
+/// [`InspectReport`] without groups), each group, the totals. Printing
+/// as the groups are made keeps the memory needed to the largest group.
+trait ReportSink {
+    fn head(&mut self, head: &InspectReport) -> std::io::Result<()>;
+    fn group(&mut self, g: GroupReport) -> std::io::Result<()>;
+    fn end(&mut self, summary: &Summary) -> std::io::Result<()>;
+}
+
+/// Runs the report of `plan` into `sink`.
+fn run_report(
+    file: &Path,
+    elf: &ElfInfo<'_>,
+    plan: &Plan<'_, '_>,
+    btf: Option<&Btf<'_>>,
+    btf_name: Option<String>,
+    names_btf: Option<&Btf<'_>>,
+    sink: &mut dyn ReportSink,
+) -> std::io::Result<()> {
+    let sec = plan.section();
+    sink.head(&InspectReport {
         schema: 1,
         file: file.display().to_string(),
         class: if elf.is_64 { 64 } else { 32 },
         endian: if elf.big_endian { "big" } else { "little" }.into(),
-        section_offset: lay.section.file_offset,
-        section_address: lay.section.address,
-        section_size: lay.section.size,
+        section_offset: sec.file_offset,
+        section_address: sec.address,
+        section_size: sec.size,
         btf: btf_name,
-        groups,
-        summary,
+        groups: Vec::new(),
+        summary: Summary::default(),
+    })?;
+    let mut rep = Reporter::new(elf, btf, names_btf);
+    for g in plan.groups() {
+        let g = rep.group(g);
+        sink.group(g)?;
+    }
+    sink.end(&rep.summary)
+}
+
+/// Collects the whole report.
+struct Collect(Option<InspectReport>);
+
+impl ReportSink for Collect {
+    fn head(&mut self, head: &InspectReport) -> std::io::Result<()> {
+        self.0 = Some(head.clone());
+        Ok(())
+    }
+    fn group(&mut self, g: GroupReport) -> std::io::Result<()> {
+        if let Some(r) = &mut self.0 {
+            r.groups.push(g);
+        }
+        Ok(())
+    }
+    fn end(&mut self, summary: &Summary) -> std::io::Result<()> {
+        if let Some(r) = &mut self.0 {
+            r.summary = summary.clone();
+        }
+        Ok(())
     }
 }
 
-/// `btf-ids inspect`. BTF verdicts only when `src.btf` is given.
-pub fn inspect(file: &Path, src: &BtfSource) -> Result<InspectReport, Error> {
-    let data = read_file(file)?;
-    inspect_data(file, &data, src)
+/// Writes the text of [`inspect_text`] as it comes.
+struct TextOut<W: std::io::Write> {
+    out: W,
+    btf: bool,
 }
 
-/// [`inspect`] on file contents already in memory (`file` names it in
-/// messages, and is where its own `.BTF` would come from).
-pub fn inspect_data(file: &Path, data: &[u8], src: &BtfSource) -> Result<InspectReport, Error> {
+impl<W: std::io::Write> ReportSink for TextOut<W> {
+    fn head(&mut self, r: &InspectReport) -> std::io::Result<()> {
+        self.btf = r.btf.is_some();
+        self.out.write_all(text_head(r).as_bytes())
+    }
+    fn group(&mut self, g: GroupReport) -> std::io::Result<()> {
+        self.out.write_all(text_group(&g).as_bytes())
+    }
+    fn end(&mut self, m: &Summary) -> std::io::Result<()> {
+        self.out.write_all(text_end(m, self.btf).as_bytes())
+    }
+}
+
+/// Writes what `serde_json::to_string_pretty` makes of the whole
+/// [`InspectReport`], and a newline, as it comes.
+struct JsonOut<W: std::io::Write> {
+    out: W,
+    groups: usize,
+}
+
+/// `s` with every line after the first indented by `n` spaces (and the
+/// first too with `first`). JSON strings hold no raw newline.
+fn indent(s: &[u8], n: usize, first: bool) -> Vec<u8> {
+    let pad = b"        ";
+    let mut v = Vec::with_capacity(s.len() + s.len() / 8);
+    if first {
+        v.extend_from_slice(&pad[..n]);
+    }
+    for &c in s {
+        v.push(c);
+        if c == b'\n' {
+            v.extend_from_slice(&pad[..n]);
+        }
+    }
+    v
+}
+
+impl<W: std::io::Write> ReportSink for JsonOut<W> {
+    fn head(&mut self, r: &InspectReport) -> std::io::Result<()> {
+        let mut s = serde_json::to_vec_pretty(r)?;
+        // Cut at the groups: what follows is written as it comes.
+        let key = b"\n  \"groups\": ";
+        let at = s
+            .windows(key.len())
+            .rposition(|w| w == key)
+            .ok_or_else(|| std::io::Error::other("inspect JSON: no groups field"))?;
+        s.truncate(at + key.len());
+        s.push(b'[');
+        self.out.write_all(&s)
+    }
+    fn group(&mut self, g: GroupReport) -> std::io::Result<()> {
+        self.out
+            .write_all(if self.groups == 0 { b"\n" } else { b",\n" })?;
+        self.groups += 1;
+        self.out
+            .write_all(&indent(&serde_json::to_vec_pretty(&g)?, 4, true))
+    }
+    fn end(&mut self, m: &Summary) -> std::io::Result<()> {
+        if self.groups > 0 {
+            self.out.write_all(b"\n  ")?;
+        }
+        self.out.write_all(b"],\n  \"summary\": ")?;
+        self.out
+            .write_all(&indent(&serde_json::to_vec_pretty(m)?, 2, false))?;
+        self.out.write_all(b"\n}\n")
+    }
+}
+
+fn io_error(file: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
+    move |e| Error::new(format!("cannot write the report: {e}")).file(&file.display().to_string())
+}
+
+/// The inspect report of `data` into `sink`.
+fn inspect_into(
+    file: &Path,
+    data: &[u8],
+    src: &BtfSource,
+    sink: &mut dyn ReportSink,
+) -> Result<(), Error> {
     let f = file.display().to_string();
     let elf = ElfInfo::parse(data).map_err(|e| e.file(&f))?;
-    let lay = layout(&elf).map_err(|e| e.file(&f))?;
+    inspect_elf(file, &elf, src, sink)
+}
+
+fn inspect_elf(
+    file: &Path,
+    elf: &ElfInfo<'_>,
+    src: &BtfSource,
+    sink: &mut dyn ReportSink,
+) -> Result<(), Error> {
+    let f = file.display().to_string();
+    let plan = Plan::new(elf).map_err(|e| e.file(&f))?;
     if src.btf.is_some() {
-        let b = BtfBytes::load(src, file, &elf)?;
+        let b = BtfBytes::load(src, file, elf)?;
         let name = b.name().to_string();
         with_btf(&b, |btf| {
-            Ok(report_of(file, &elf, &lay, Some(btf), Some(name), None))
+            run_report(file, elf, &plan, Some(btf), Some(name), None, sink).map_err(io_error(file))
         })
     } else {
         // Name set entries through the file's own BTF when it explains every
         // value (no verdicts without --btf).
         let own = elf.btf.and_then(|s| Btf::parse(elf.section_bytes(s)).ok());
-        Ok(report_of(file, &elf, &lay, None, None, own.as_ref()))
+        run_report(file, elf, &plan, None, None, own.as_ref(), sink).map_err(io_error(file))
     }
 }
 
-/// Human-readable inspect output.
-pub fn inspect_text(r: &InspectReport) -> String {
+/// What `inspect` and `check` read of a file: the headers, the symbol
+/// tables, `.BTF_ids` and `.BTF`.
+fn load_for_report(file: &Path) -> Result<crate::elf::Loaded, Error> {
+    crate::elf::load(
+        file,
+        crate::elf::Want {
+            symbols: true,
+            btf: true,
+            ..Default::default()
+        },
+    )
+}
+
+/// `btf-ids inspect`. BTF verdicts only when `src.btf` is given.
+pub fn inspect(file: &Path, src: &BtfSource) -> Result<InspectReport, Error> {
+    let loaded = load_for_report(file)?;
+    let elf = loaded
+        .elf()
+        .map_err(|e| e.file(&file.display().to_string()))?;
+    let mut c = Collect(None);
+    inspect_elf(file, &elf, src, &mut c)?;
+    c.0.ok_or_else(|| Error::new("no report"))
+}
+
+/// [`inspect`] on file contents already in memory (`file` names it in
+/// messages, and is where its own `.BTF` would come from).
+pub fn inspect_data(file: &Path, data: &[u8], src: &BtfSource) -> Result<InspectReport, Error> {
+    let mut c = Collect(None);
+    inspect_into(file, data, src, &mut c)?;
+    c.0.ok_or_else(|| Error::new("no report"))
+}
+
+/// `btf-ids inspect` printed to `out` as it is made: the text of
+/// [`inspect_text`], or with `json` the JSON of [`InspectReport`]
+/// (`serde_json::to_string_pretty`, then a newline). Only one group is
+/// held at a time, so memory stays small on sections with many groups.
+pub fn inspect_to(
+    file: &Path,
+    src: &BtfSource,
+    json: bool,
+    out: &mut impl std::io::Write,
+) -> Result<(), Error> {
+    let loaded = load_for_report(file)?;
+    let elf = loaded
+        .elf()
+        .map_err(|e| e.file(&file.display().to_string()))?;
+    if json {
+        inspect_elf(file, &elf, src, &mut JsonOut { out, groups: 0 })
+    } else {
+        inspect_elf(file, &elf, src, &mut TextOut { out, btf: false })
+    }
+}
+
+fn text_head(r: &InspectReport) -> String {
+    format!(
+        "{}: ELF{} {}-endian, .BTF_ids at file offset {:#x}, address {:#x}, {} bytes\n",
+        r.file, r.class, r.endian, r.section_offset, r.section_address, r.section_size
+    )
+}
+
+fn text_group(g: &GroupReport) -> String {
     use std::fmt::Write;
     let mut s = String::new();
-    let _ = writeln!(
+    let _ = write!(
         s,
-        "{}: ELF{} {}-endian, .BTF_ids at file offset {:#x}, address {:#x}, {} bytes",
-        r.file, r.class, r.endian, r.section_offset, r.section_address, r.section_size
+        "{:<6} {} @{:#x} size {}",
+        format!("{:?}", g.group.kind).to_lowercase(),
+        g.group.name,
+        g.group.offset,
+        g.group.size
     );
-    for g in &r.groups {
+    if let (Some(c), Some(e)) = (g.group.count, g.group.expected_count) {
+        let _ = write!(s, " count {c} (size implies {e})");
+    }
+    if let Some(fl) = g.group.flags {
+        let _ = write!(s, " flags {fl:#x} [{}]", g.flag_names.join("|"));
+    }
+    if let Some(l) = &g.group.label {
+        if g.group.kind != GroupKind::List {
+            let _ = write!(s, " label {l}");
+        }
+    }
+    if let Some(o) = &g.group.overlaps {
+        let _ = write!(s, " OVERLAPS set {o} (its slots are listed there)");
+    }
+    s.push('\n');
+    for e in &g.entries {
+        let kind = format!("{:?}", e.kind).to_lowercase();
         let _ = write!(
             s,
-            "{:<6} {} @{:#x} size {}",
-            format!("{:?}", g.group.kind).to_lowercase(),
-            g.group.name,
-            g.group.offset,
-            g.group.size
+            "  @{:#06x} {:<8} {:<40} {:>8}",
+            e.offset, kind, e.name, e.value
         );
-        if let (Some(c), Some(e)) = (g.group.count, g.group.expected_count) {
-            let _ = write!(s, " count {c} (size implies {e})");
+        if let Some(fl) = e.flags {
+            let _ = write!(s, " flags {fl:#x} [{}]", e.flag_names.join("|"));
         }
-        if let Some(fl) = g.group.flags {
-            let _ = write!(s, " flags {fl:#x} [{}]", g.flag_names.join("|"));
+        if e.kind != EntryKind::Unused && e.value == 0 {
+            s.push_str(" UNRESOLVED");
         }
-        if let Some(l) = &g.group.label {
-            if g.group.kind != GroupKind::List {
-                let _ = write!(s, " label {l}");
+        if let Some(v) = &e.btf {
+            if v.ok {
+                s.push_str(" ok");
+            } else if e.value != 0 {
+                let _ = write!(s, " WRONG (id {} is {} '{}'", e.value, v.kind, v.name);
+                if let Some(x) = v.expected.filter(|&x| x != e.value) {
+                    let _ = write!(s, "; expected {x}");
+                }
+                s.push(')');
             }
         }
         s.push('\n');
-        for e in &g.entries {
-            let kind = format!("{:?}", e.kind).to_lowercase();
-            let _ = write!(
-                s,
-                "  @{:#06x} {:<8} {:<40} {:>8}",
-                e.offset, kind, e.name, e.value
-            );
-            if let Some(fl) = e.flags {
-                let _ = write!(s, " flags {fl:#x} [{}]", e.flag_names.join("|"));
-            }
-            if e.kind != EntryKind::Unused && e.value == 0 {
-                s.push_str(" UNRESOLVED");
-            }
-            if let Some(v) = &e.btf {
-                if v.ok {
-                    s.push_str(" ok");
-                } else if e.value != 0 {
-                    let _ = write!(s, " WRONG (id {} is {} '{}'", e.value, v.kind, v.name);
-                    if let Some(x) = v.expected.filter(|&x| x != e.value) {
-                        let _ = write!(s, "; expected {x}");
-                    }
-                    s.push(')');
-                }
-            }
-            s.push('\n');
-        }
     }
-    let m = &r.summary;
-    let _ = writeln!(
-        s,
-        "{} lists, {} sets, {} set8s; {} ids, {} unresolved, {} unused slots{}",
+    s
+}
+
+fn text_end(m: &Summary, btf: bool) -> String {
+    format!(
+        "{} lists, {} sets, {} set8s; {} ids, {} unresolved, {} unused slots{}\n",
         m.lists,
         m.sets,
         m.set8s,
         m.ids,
         m.unresolved,
         m.unused,
-        if r.btf.is_some() {
+        if btf {
             format!(", {} wrong for the BTF", m.btf_mismatches)
         } else {
             String::new()
         }
-    );
+    )
+}
+
+/// Human-readable inspect output.
+pub fn inspect_text(r: &InspectReport) -> String {
+    let mut s = text_head(r);
+    for g in &r.groups {
+        s.push_str(&text_group(g));
+    }
+    s.push_str(&text_end(&r.summary, r.btf.is_some()));
     s
 }
 
@@ -739,19 +1072,44 @@ fn note_fixes(rep: &mut ResolveReport, fixed: &crate::btf_fix::Fixed, verbose: u
 /// nothing changed in place.
 pub fn resolve(file: &Path, opts: &ResolveOptions) -> Result<ResolveReport, Error> {
     let f = file.display().to_string();
-    let (data, meta) = read_input(file)?;
-    let elf = ElfInfo::parse(&data).map_err(|e| e.file(&f))?;
+    // A new file (-o) or a grown one (--kfunc-tags) needs every byte; in
+    // place only the headers and the sections resolving reads (a module
+    // with nothing to do: its headers, and its .BTF when it may need
+    // repairs).
+    let whole = opts.output.is_some() || opts.kfunc_tags;
+    let own = opts.src.btf.is_none();
+    let loaded = crate::elf::load(
+        file,
+        crate::elf::Want {
+            symbols: false,
+            // Without a base, vmlinux's own BTF is read in pieces as it is
+            // resolved against (Streamed), never whole.
+            btf: own && opts.src.base.is_some(),
+            // With nothing to do, a module's own BTF is looked at only for
+            // names C never has: its strings are enough to tell.
+            btf_always: false,
+            btf_strings: own && opts.src.base.is_some(),
+            whole,
+            ids_only: true,
+        },
+    )?;
+    let mut elf = loaded.elf().map_err(|e| e.file(&f))?;
+    let meta = &loaded.meta;
     let out_path = opts.output.clone().unwrap_or_else(|| file.to_path_buf());
     // In place, only the changed bytes are written; -o writes a whole file.
+    let file_len = elf.file_len;
     let write = |parts: Vec<(usize, &[u8])>| -> Result<(), Error> {
         match &opts.output {
             Some(out) => {
-                crate::write::write_new(out, &own_btf::splice(&data, parts), &meta, opts.fsync)
+                let data = loaded
+                    .whole()
+                    .ok_or_else(|| Error::new("internal: the file was not read whole").file(&f))?;
+                crate::write::write_new(out, &own_btf::splice(data, parts), meta, opts.fsync)
             }
             None => {
                 let patches: Vec<(u64, &[u8])> =
                     parts.into_iter().map(|(o, b)| (o as u64, b)).collect();
-                crate::write::patch_in_place(file, &patches, data.len() as u64, opts.fsync)
+                crate::write::patch_in_place(file, &patches, file_len, opts.fsync)
             }
         }
     };
@@ -770,13 +1128,23 @@ pub fn resolve(file: &Path, opts: &ResolveOptions) -> Result<ResolveReport, Erro
         }
         rep.nothing_to_do = true;
         // Still make a module's own BTF acceptable to the kernel, when it
-        // may need it (split BTF with names C never has).
+        // may need it (split BTF with names C never has): its strings say,
+        // and only then is all of it read.
         let mut fixed_btf: Option<(usize, Vec<u8>)> = None;
-        let own = elf.btf.map(|s| elf.section_bytes(s));
-        if opts.src.btf.is_none()
-            && opts.src.base.is_some()
-            && own.is_some_and(own_btf::may_need_fixes)
-        {
+        let may = elf.btf.is_some_and(|s| {
+            loaded
+                .btf_strings(s)
+                .is_none_or(own_btf::strings_need_fixes)
+        });
+        if opts.src.btf.is_none() && opts.src.base.is_some() && may {
+            let full = crate::elf::load(
+                file,
+                crate::elf::Want {
+                    btf_always: true,
+                    ..Default::default()
+                },
+            )?;
+            let elf = full.elf().map_err(|e| e.file(&f))?;
             let bytes = BtfBytes::load(&opts.src, file, &elf)?;
             let base = bytes.parse_base()?;
             if let Some((bsec, fixed)) = own_btf::fix_own(
@@ -805,9 +1173,42 @@ pub fn resolve(file: &Path, opts: &ResolveOptions) -> Result<ResolveReport, Erro
         }
     }
     // Symbol errors come first, as in resolve_btfids.
-    let bytes_res = BtfBytes::load(&opts.src, file, &elf);
+    let stream = opts.src.base.is_none()
+        && !opts.kfunc_tags
+        && opts
+            .src
+            .btf
+            .as_ref()
+            .is_none_or(|p| !p.starts_with("/sys/kernel/btf/"));
+    let streamed_res = stream.then(|| match &opts.src.btf {
+        Some(p) => Streamed::open(p),
+        None => match elf.btf {
+            Some(s) => Ok(Streamed {
+                file: StreamFile::Object(loaded.parts.file()),
+                start: s.file_offset,
+                len: s.size,
+                name: f.clone(),
+                path: None,
+            }),
+            None => Err(Error::new(format!(
+                "FAILED: load BTF from {f}: No data available (no .BTF section; use --btf)"
+            ))
+            .file(&f)),
+        },
+    });
+    let bytes_res = (!stream).then(|| BtfBytes::load(&opts.src, file, &elf));
     let mut col = Collected::collect(&elf, sec).map_err(|e| e.file(&f))?;
-    let bytes = bytes_res.as_ref().map_err(Clone::clone)?;
+    // The names are collected (they point into the string table, not at
+    // the symbol list): the list's memory is free for what follows.
+    elf.symbols = Vec::new();
+    let streamed = match &streamed_res {
+        Some(r) => Some(r.as_ref().map_err(Clone::clone)?),
+        None => None,
+    };
+    let bytes = match &bytes_res {
+        Some(r) => Some(r.as_ref().map_err(Clone::clone)?),
+        None => None,
+    };
     // A file resolved before would get its set8 flags moved: refuse it.
     if let Some(r) = crate::rerun::first_resolved(&elf, &col, elf.section_bytes(sec)) {
         return Err(crate::rerun::error(&r, sec.file_offset).file(&f));
@@ -820,9 +1221,16 @@ pub fn resolve(file: &Path, opts: &ResolveOptions) -> Result<ResolveReport, Erro
             }
         }
     }
-    rep.btf = Some(bytes.name().to_string());
+    rep.btf = Some(match (streamed, bytes) {
+        (Some(s), _) => s.name.clone(),
+        (None, Some(b)) => b.name().to_string(),
+        (None, None) => f.clone(),
+    });
     let mut fixed_btf: Option<(usize, Vec<u8>)> = None;
-    let mut warn = if opts.src.btf.is_none() && bytes.has_base() {
+    let has_base = bytes.is_some_and(|b| b.has_base());
+    let mut warn = if let Some(s) = streamed {
+        s.resolve(&mut col)?
+    } else if let (Some(bytes), true) = (bytes, opts.src.btf.is_none() && has_base) {
         // A module's own split BTF: made acceptable to the kernel first,
         // then the names are looked up in the result. (vmlinux's BTF is the
         // kernel build's own and is taken as it is, on the fast path below.)
@@ -852,7 +1260,7 @@ pub fn resolve(file: &Path, opts: &ResolveOptions) -> Result<ResolveReport, Erro
         };
         fixed_btf = fixed.btf.map(|b| (bsec.file_offset as usize, b));
         warn
-    } else {
+    } else if let Some(bytes) = bytes {
         // Names are matched as the parse reaches each type (no second pass).
         let mut m = col.matcher();
         let first = bytes.parse_first_visiting(&mut m)?;
@@ -868,13 +1276,15 @@ pub fn resolve(file: &Path, opts: &ResolveOptions) -> Result<ResolveReport, Erro
         }
         let found = m.finish();
         col.apply(found, true)
+    } else {
+        return Err(Error::new("internal: no BTF to resolve against").file(&f));
     };
     rep.btf_changed = fixed_btf.is_some();
     let mut ids = elf.section_bytes(sec).to_vec();
     let mut unres = col.patch(&elf, &mut ids).map_err(|e| e.file(&f))?;
-    if bytes.has_base() {
+    if has_base {
         let kfuncs = crate::hints::unresolved_kfuncs(&elf, &col, &ids);
-        crate::hints::add_hints(&mut unres, &kfuncs, elf.data);
+        crate::hints::add_hints(&mut unres, &kfuncs, &elf);
     }
     warn.append(&mut unres);
     rep.warnings = warn;
@@ -937,15 +1347,19 @@ pub fn resolve(file: &Path, opts: &ResolveOptions) -> Result<ResolveReport, Erro
         return Err(Error::new(format!("--strict: {}", what.join(", "))).file(&f));
     }
     let start = sec.file_offset as usize;
-    let end = start + ids.len();
-    rep.changed = ids[..] != data[start..end] || rep.btf_changed;
+    rep.changed = ids[..] != *elf.section_bytes(sec) || rep.btf_changed;
     let mut parts: Vec<(usize, &[u8])> = vec![(start, &ids[..])];
     if let Some((o, b)) = &fixed_btf {
         parts.push((*o, &b[..]));
     }
     let mut tagged: Option<Vec<u8>> = None;
     if opts.kfunc_tags {
-        let img: Vec<u8> = own_btf::splice(&data, parts.clone()).concat();
+        let data = loaded
+            .whole()
+            .ok_or_else(|| Error::new("internal: the file was not read whole").file(&f))?;
+        let img: Vec<u8> = own_btf::splice(data, parts.clone()).concat();
+        let bytes =
+            bytes.ok_or_else(|| Error::new("internal: --kfunc-tags without BTF").file(&f))?;
         let (new, added) =
             crate::btf_write::add_kfunc_tags(&img, bytes, &col).map_err(|e| e.file(&f))?;
         rep.tags_added = added;
@@ -957,7 +1371,7 @@ pub fn resolve(file: &Path, opts: &ResolveOptions) -> Result<ResolveReport, Erro
     if opts.output.is_some() || rep.changed {
         match (&tagged, &opts.output) {
             // A grown .BTF changes the file's size: it must be rewritten.
-            (Some(img), Some(out)) => crate::write::write_new(out, &[img], &meta, opts.fsync)?,
+            (Some(img), Some(out)) => crate::write::write_new(out, &[img], meta, opts.fsync)?,
             (Some(img), None) => crate::write::replace(file, &[img], opts.fsync)?,
             (None, _) => write(parts)?,
         }
@@ -1001,8 +1415,8 @@ pub fn check_with(
     no_kernel_types: bool,
 ) -> Result<CheckReport, Error> {
     let f = file.display().to_string();
-    let data = read_file(file)?;
-    let elf = ElfInfo::parse(&data).map_err(|e| e.file(&f))?;
+    let loaded = load_for_report(file)?;
+    let elf = loaded.elf().map_err(|e| e.file(&f))?;
     let have_btf = src.btf.is_some() || elf.btf.is_some();
     let mut own_failures = Vec::new();
     if src.btf.is_none() && elf.btf.is_some() {
@@ -1024,28 +1438,57 @@ pub fn check_with(
             failures: own_failures,
         });
     }
-    let lay = layout(&elf).map_err(|e| e.file(&f))?;
-    let (rep, btf_name) = if have_btf {
+    let plan = Plan::new(&elf).map_err(|e| e.file(&f))?;
+    let mut sink = CheckSink {
+        failures: own_failures,
+        ids: 0,
+    };
+    let btf_name = if have_btf {
         let b = BtfBytes::load(src, file, &elf)?;
         let name = b.name().to_string();
-        (
-            with_btf(&b, |btf| {
-                Ok(report_of(
-                    file,
-                    &elf,
-                    &lay,
-                    Some(btf),
-                    Some(name.clone()),
-                    None,
-                ))
-            })?,
-            Some(name),
-        )
+        with_btf(&b, |btf| {
+            run_report(
+                file,
+                &elf,
+                &plan,
+                Some(btf),
+                Some(name.clone()),
+                None,
+                &mut sink,
+            )
+            .map_err(io_error(file))
+        })?;
+        Some(name)
     } else {
-        (report_of(file, &elf, &lay, None, None, None), None)
+        run_report(file, &elf, &plan, None, None, None, &mut sink).map_err(io_error(file))?;
+        None
     };
-    let mut failures = own_failures;
-    for g in &rep.groups {
+    Ok(CheckReport {
+        file: f,
+        btf: btf_name,
+        ids: sink.ids,
+        failures: sink.failures,
+    })
+}
+
+/// `check`'s failures, group by group.
+struct CheckSink {
+    failures: Vec<String>,
+    ids: usize,
+}
+
+impl ReportSink for CheckSink {
+    fn head(&mut self, _: &InspectReport) -> std::io::Result<()> {
+        Ok(())
+    }
+
+    fn end(&mut self, m: &Summary) -> std::io::Result<()> {
+        self.ids = m.ids;
+        Ok(())
+    }
+
+    fn group(&mut self, g: GroupReport) -> std::io::Result<()> {
+        let failures = &mut self.failures;
         if let (Some(c), Some(e)) = (g.group.count, g.group.expected_count) {
             if c as u64 != e {
                 failures.push(format!(
@@ -1056,6 +1499,16 @@ pub fn check_with(
                     e
                 ));
             }
+        }
+        if let Some(o) = &g.group.overlaps {
+            failures.push(format!(
+                "{} {}: at {:#x}+{:#x}, overlaps set {o} (btf_ids.h never emits that; \
+                 resolving sorts each set over the other's words)",
+                kind_str(g.group.kind),
+                g.group.name,
+                g.group.offset,
+                g.group.size
+            ));
         }
         if matches!(g.group.kind, GroupKind::Set | GroupKind::Set8) {
             if let Some(w) = g
@@ -1108,13 +1561,8 @@ pub fn check_with(
                 }
             }
         }
+        Ok(())
     }
-    Ok(CheckReport {
-        file: f,
-        btf: btf_name,
-        ids: rep.summary.ids,
-        failures,
-    })
 }
 
 fn kind_str(k: GroupKind) -> &'static str {

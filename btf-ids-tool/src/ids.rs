@@ -99,9 +99,10 @@ impl std::fmt::Display for ParseError {
 /// Parses a symbol name. `Ok(None)` when it does not start with `__BTF_ID__`
 /// (a list label or anything else).
 pub fn parse_symbol(name: &[u8]) -> Result<Option<Parsed<'_>>, ParseError> {
-    let Some(prefix) = name.strip_prefix(BTF_ID_PREFIX) else {
+    if !crate::elf::has_btf_id_prefix(name) {
         return Ok(None);
-    };
+    }
+    let prefix = &name[BTF_ID_PREFIX.len()..];
     let lossy = || String::from_utf8_lossy(prefix).into_owned();
     for k in IdKind::ALL {
         if let Some(rest) = prefix.strip_prefix(k.word().as_bytes()) {

@@ -28,7 +28,7 @@ pub enum GroupKind {
 }
 
 /// What an entry is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum EntryKind {
     /// `struct`
@@ -108,6 +108,10 @@ pub struct Group {
     pub expected_count: Option<u64>,
     /// The set8 header flags word.
     pub flags: Option<u32>,
+    /// Sets only: the name of an earlier set (by offset) whose extent holds
+    /// this set's start. Such a set lists no entries: its slots are the
+    /// other set's (see [`Plan`]).
+    pub overlaps: Option<String>,
     /// Entries.
     #[serde(skip)]
     pub entries: Vec<Entry>,
@@ -122,216 +126,404 @@ pub struct Layout {
     pub groups: Vec<Group>,
 }
 
-struct IdSym {
+/// An id symbol of the section.
+struct IdSym<'a> {
     off: u64,
     kind: IdKind,
-    name: String,
-    symbol: String,
-    used: bool,
+    name: &'a [u8],
+    symbol: &'a [u8],
+    /// Named by a slot of a list or set (else it is an orphan).
+    claimed: bool,
 }
 
-/// Builds the layout. Errors: unparsable `__BTF_ID__` names, symbols
-/// outside the section, `__BTF_ID__` symbols in other sections, sets whose
-/// size is not a multiple of the entry size.
-pub fn layout(elf: &ElfInfo<'_>) -> Result<Layout, Error> {
-    let Some(sec) = elf.btf_ids else {
-        return Err(Error::new("no .BTF_ids section"));
-    };
-    if !elf.has_symtab {
-        return Err(Error::new("no symbol table (SHT_SYMTAB)"));
-    }
-    if let Some(s) = elf.stray.first() {
-        return Err(Error::new(format!(
-            "symbol index {}: __BTF_ID__ symbol outside .BTF_ids",
-            s.index
-        ))
-        .symbol(&s.name));
-    }
-    let bytes = elf.section_bytes(sec);
-    let mut ids: Vec<IdSym> = Vec::new();
-    let mut sets: Vec<(u64, u64, bool, String, String)> = Vec::new();
-    let mut labels: Vec<(u64, String, bool)> = Vec::new();
-    for sym in &elf.symbols {
-        let rel = sym.value.wrapping_sub(sec.address);
-        let sname = sym.name_str();
-        if sym.value < sec.address
-            || rel > sec.size
-            || (rel == sec.size && sym.name.starts_with(b"__BTF_ID__"))
-        {
-            return Err(Error::new(format!(
-                "symbol value {:#x} outside .BTF_ids ({:#x}+{:#x})",
-                sym.value, sec.address, sec.size
-            ))
-            .symbol(&sname));
+/// A set symbol.
+struct SetSym<'a> {
+    off: u64,
+    size: u64,
+    set8: bool,
+    name: &'a [u8],
+    symbol: &'a [u8],
+}
+
+impl SetSym<'_> {
+    /// (header bytes, entry bytes).
+    fn shape(&self) -> (u64, u64) {
+        if self.set8 {
+            (8, 8)
+        } else {
+            (4, 4)
         }
-        match parse_symbol(sym.name) {
-            Err(e) => return Err(Error::new(e.to_string()).symbol(&sname)),
-            Ok(None) => labels.push((rel, sname, sym.global)),
-            Ok(Some(Parsed::Id(kind, name))) => ids.push(IdSym {
-                off: rel,
-                kind,
-                name: String::from_utf8_lossy(name).into_owned(),
-                symbol: sname,
-                used: false,
-            }),
-            Ok(Some(Parsed::Set { set8, name })) => {
-                let unit = if set8 { 8 } else { 4 };
-                if sym.size % unit != 0 || sym.size < unit {
-                    return Err(Error::new(format!(
-                        "set symbol size {} is not a positive multiple of {unit}",
-                        sym.size
-                    ))
-                    .symbol(&sname));
+    }
+}
+
+/// A label (list) symbol.
+struct Label<'a> {
+    off: u64,
+    name: &'a [u8],
+    global: bool,
+}
+
+/// One group to be built, in output order.
+#[derive(Debug, Clone, Copy)]
+enum Item {
+    /// `sets[i]`, which overlaps `sets[j]` when `overlaps` is `Some(j)`.
+    Set { i: usize, overlaps: Option<usize> },
+    /// The list of `labels[i]`, running to `end`.
+    List { i: usize, end: u64 },
+    /// The id symbols no group claimed.
+    Orphans,
+}
+
+/// Everything [`layout`] recovers, kept as sorted symbols, so that the
+/// groups can be built one at a time ([`Plan::groups`]): every step is a
+/// sort or a binary search, so the work is O(n log n) in the symbols plus
+/// the slots listed, and a group's entries exist only while it is looked
+/// at.
+///
+/// Sets that overlap (btf_ids.h never emits them; the kernel's
+/// resolve_btfids sorts each one over the others) are listed once: a set
+/// whose start lies inside an earlier set (by offset, then symbol order)
+/// gets no entries and names that set in [`Group::overlaps`]. Every slot
+/// is then listed at most once, and the output stays linear in the input.
+pub struct Plan<'e, 'a> {
+    elf: &'e ElfInfo<'a>,
+    section: SectionInfo,
+    ids: Vec<IdSym<'a>>,
+    sets: Vec<SetSym<'a>>,
+    labels: Vec<Label<'a>>,
+    items: Vec<Item>,
+}
+
+fn lossy(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+impl<'e, 'a> Plan<'e, 'a> {
+    /// Reads the symbols of `elf`'s `.BTF_ids`. Errors: unparsable
+    /// `__BTF_ID__` names, symbols outside the section, `__BTF_ID__` symbols
+    /// in other sections, sets whose size is not a multiple of the entry
+    /// size.
+    pub fn new(elf: &'e ElfInfo<'a>) -> Result<Self, Error> {
+        let Some(sec) = elf.btf_ids else {
+            return Err(Error::new("no .BTF_ids section"));
+        };
+        if !elf.has_symtab {
+            return Err(Error::new("no symbol table (SHT_SYMTAB)"));
+        }
+        if let Some(s) = elf.stray.first() {
+            return Err(Error::new(format!(
+                "symbol index {}: __BTF_ID__ symbol outside .BTF_ids",
+                s.index
+            ))
+            .symbol(&s.name));
+        }
+        let mut ids: Vec<IdSym<'a>> = Vec::new();
+        let mut sets: Vec<SetSym<'a>> = Vec::new();
+        let mut labels: Vec<Label<'a>> = Vec::new();
+        for sym in &elf.symbols {
+            let rel = sym.value.wrapping_sub(sec.address);
+            if sym.value < sec.address
+                || rel > sec.size
+                || (rel == sec.size && sym.name.starts_with(b"__BTF_ID__"))
+            {
+                return Err(Error::new(format!(
+                    "symbol value {:#x} outside .BTF_ids ({:#x}+{:#x})",
+                    sym.value, sec.address, sec.size
+                ))
+                .symbol(&sym.name_str()));
+            }
+            match parse_symbol(sym.name) {
+                Err(e) => return Err(Error::new(e.to_string()).symbol(&sym.name_str())),
+                Ok(None) => labels.push(Label {
+                    off: rel,
+                    name: sym.name,
+                    global: sym.global,
+                }),
+                Ok(Some(Parsed::Id(kind, name))) => ids.push(IdSym {
+                    off: rel,
+                    kind,
+                    name,
+                    symbol: sym.name,
+                    claimed: false,
+                }),
+                Ok(Some(Parsed::Set { set8, name })) => {
+                    let unit = if set8 { 8 } else { 4 };
+                    if sym.size % unit != 0 || sym.size < unit {
+                        return Err(Error::new(format!(
+                            "set symbol size {} is not a positive multiple of {unit}",
+                            sym.size
+                        ))
+                        .symbol(&sym.name_str()));
+                    }
+                    if rel.checked_add(sym.size).is_none_or(|e| e > sec.size) {
+                        return Err(Error::new(format!(
+                            "set {:#x}+{:#x} runs past the end of .BTF_ids ({:#x})",
+                            rel, sym.size, sec.size
+                        ))
+                        .symbol(&sym.name_str()));
+                    }
+                    sets.push(SetSym {
+                        off: rel,
+                        size: sym.size,
+                        set8,
+                        name,
+                        symbol: sym.name,
+                    });
                 }
-                if rel.checked_add(sym.size).is_none_or(|e| e > sec.size) {
-                    return Err(Error::new(format!(
-                        "set {:#x}+{:#x} runs past the end of .BTF_ids ({:#x})",
-                        rel, sym.size, sec.size
-                    ))
-                    .symbol(&sname));
+            }
+        }
+        // Stable sorts: symbol order decides among equal offsets (and a
+        // global label comes before local ones at its offset).
+        ids.sort_by_key(|i| i.off);
+        labels.sort_by(|a, b| a.off.cmp(&b.off).then(b.global.cmp(&a.global)));
+        sets.sort_by_key(|s| s.off);
+
+        let mut items: Vec<(u64, bool, Item)> = Vec::new();
+        // Sets; one starting inside an earlier one (the one reaching
+        // furthest covers its start) overlaps it.
+        let mut reach: Option<(u64, usize)> = None;
+        for (i, s) in sets.iter().enumerate() {
+            let end = s.off + s.size;
+            let overlaps = match reach {
+                Some((r, j)) if s.off < r => Some(j),
+                _ => None,
+            };
+            if reach.is_none_or(|(r, _)| end > r) {
+                reach = Some((end, i));
+            }
+            items.push((s.off, false, Item::Set { i, overlaps }));
+        }
+        // The union of the sets' extents, as sorted disjoint ranges: labels
+        // inside a set are the set's own, not lists.
+        let mut covered: Vec<(u64, u64)> = Vec::new();
+        for s in &sets {
+            match covered.last_mut() {
+                Some(last) if s.off <= last.1 => last.1 = last.1.max(s.off + s.size),
+                _ => covered.push((s.off, s.off + s.size)),
+            }
+        }
+        let in_a_set = |off: u64| {
+            let i = covered.partition_point(|r| r.0 <= off);
+            i > 0 && off < covered[i - 1].1
+        };
+        // Where groups start, for list extents.
+        let mut starts: Vec<u64> = sets.iter().map(|s| s.off).collect();
+        starts.extend(labels.iter().map(|l| l.off));
+        starts.sort_unstable();
+        starts.dedup();
+        let mut seen_label_at: Option<u64> = None;
+        for (i, l) in labels.iter().enumerate() {
+            if in_a_set(l.off) || seen_label_at == Some(l.off) {
+                continue;
+            }
+            seen_label_at = Some(l.off);
+            let next = starts.partition_point(|&s| s <= l.off);
+            let end = starts.get(next).copied().unwrap_or(sec.size).min(sec.size);
+            items.push((l.off, true, Item::List { i, end }));
+        }
+        let mut plan = Plan {
+            elf,
+            section: sec,
+            ids,
+            sets,
+            labels,
+            items: Vec::new(),
+        };
+        // Claims: each slot names the first id symbol at its offset. The
+        // groups with entries never share a slot (lists end where the next
+        // group starts, overlapping sets list none), so what a group
+        // claims does not depend on the order the groups are built in.
+        for (_, _, item) in &items {
+            if let Some((first, unit, end)) = plan.slots(*item) {
+                let mut j = plan.ids.partition_point(|x| x.off < first);
+                while let Some(x) = plan.ids.get(j) {
+                    if x.off + unit > end {
+                        break;
+                    }
+                    let first_here = j == 0 || plan.ids[j - 1].off != x.off;
+                    if first_here && (x.off - first) % unit == 0 {
+                        plan.ids[j].claimed = true;
+                    }
+                    j += 1;
                 }
-                sets.push((
-                    rel,
-                    sym.size,
-                    set8,
-                    String::from_utf8_lossy(name).into_owned(),
-                    sname,
-                ));
+            }
+        }
+        if let Some(first) = plan.ids.iter().find(|x| !x.claimed) {
+            items.push((first.off, false, Item::Orphans));
+        }
+        // Offset order; at one offset sets and orphans before the list.
+        items.sort_by_key(|&(off, list, _)| (off, list));
+        plan.items = items.into_iter().map(|(_, _, it)| it).collect();
+        Ok(plan)
+    }
+
+    /// The section.
+    pub fn section(&self) -> SectionInfo {
+        self.section
+    }
+
+    /// Number of groups.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Whether there are no groups.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// The slots of an item: (first slot offset, stride, end of the slots'
+    /// extent); `None` for an item without slots of its own.
+    fn slots(&self, item: Item) -> Option<(u64, u64, u64)> {
+        match item {
+            Item::Set { i, overlaps: None } => {
+                let s = &self.sets[i];
+                let (hdr, unit) = s.shape();
+                Some((s.off + hdr, unit, s.off + s.size))
+            }
+            Item::List { i, end } => Some((self.labels[i].off, 4, end)),
+            _ => None,
+        }
+    }
+
+    fn rd(&self, off: u64) -> u32 {
+        let bytes = self.elf.section_bytes(self.section);
+        self.elf.read_u32(bytes, off as usize).unwrap_or(0)
+    }
+
+    /// The entries of an item's slots.
+    fn entries(&self, item: Item, set8: bool) -> Vec<Entry> {
+        let Some((first, unit, end)) = self.slots(item) else {
+            return Vec::new();
+        };
+        let mut out = Vec::with_capacity(((end.saturating_sub(first)) / unit) as usize);
+        let mut j = self.ids.partition_point(|x| x.off < first);
+        let mut p = first;
+        while p + unit <= end {
+            while self.ids.get(j).is_some_and(|x| x.off < p) {
+                j += 1;
+            }
+            let flags = set8.then(|| self.rd(p + 4));
+            let value = self.rd(p);
+            out.push(match self.ids.get(j).filter(|x| x.off == p && x.claimed) {
+                Some(x) => Entry {
+                    kind: x.kind.into(),
+                    name: lossy(x.name),
+                    symbol: Some(lossy(x.symbol)),
+                    offset: p,
+                    value,
+                    flags,
+                },
+                None => Entry {
+                    kind: EntryKind::Unused,
+                    name: String::new(),
+                    symbol: None,
+                    offset: p,
+                    value,
+                    flags,
+                },
+            });
+            p += unit;
+        }
+        out
+    }
+
+    fn group(&self, item: Item) -> Group {
+        match item {
+            Item::Set { i, overlaps } => {
+                let s = &self.sets[i];
+                let (_, unit) = s.shape();
+                let li = self.labels.partition_point(|l| l.off < s.off);
+                let label = self.labels.get(li).filter(|l| l.off == s.off);
+                Group {
+                    kind: if s.set8 {
+                        GroupKind::Set8
+                    } else {
+                        GroupKind::Set
+                    },
+                    name: lossy(s.name),
+                    label: label.map(|l| lossy(l.name)),
+                    label_global: label.is_some_and(|l| l.global),
+                    set_symbol: Some(lossy(s.symbol)),
+                    offset: s.off,
+                    size: s.size,
+                    count: Some(self.rd(s.off)),
+                    expected_count: Some(s.size / unit - 1),
+                    flags: if s.set8 {
+                        Some(self.rd(s.off + 4))
+                    } else {
+                        None
+                    },
+                    overlaps: overlaps.map(|j| lossy(self.sets[j].name)),
+                    entries: self.entries(item, s.set8),
+                }
+            }
+            Item::List { i, end } => {
+                let l = &self.labels[i];
+                let name = lossy(l.name);
+                Group {
+                    kind: GroupKind::List,
+                    name: name.clone(),
+                    label: Some(name),
+                    label_global: l.global,
+                    set_symbol: None,
+                    offset: l.off,
+                    size: end - l.off,
+                    count: None,
+                    expected_count: None,
+                    flags: None,
+                    overlaps: None,
+                    entries: self.entries(item, false),
+                }
+            }
+            Item::Orphans => {
+                let entries: Vec<Entry> = self
+                    .ids
+                    .iter()
+                    .filter(|x| !x.claimed)
+                    .map(|x| Entry {
+                        kind: x.kind.into(),
+                        name: lossy(x.name),
+                        symbol: Some(lossy(x.symbol)),
+                        offset: x.off,
+                        value: self.rd(x.off),
+                        flags: None,
+                    })
+                    .collect();
+                let (first, last) = match (entries.first(), entries.last()) {
+                    (Some(f), Some(l)) => (f.offset, l.offset),
+                    _ => (0, 0),
+                };
+                Group {
+                    kind: GroupKind::Orphan,
+                    name: "(no label)".into(),
+                    label: None,
+                    label_global: false,
+                    set_symbol: None,
+                    offset: first,
+                    size: last + 4 - first,
+                    count: None,
+                    expected_count: None,
+                    flags: None,
+                    overlaps: None,
+                    entries,
+                }
             }
         }
     }
-    ids.sort_by_key(|i| i.off);
-    labels.sort_by(|a, b| a.0.cmp(&b.0).then(b.2.cmp(&a.2)));
-    sets.sort_by_key(|s| s.0);
 
-    let rd = |off: u64| elf.read_u32(bytes, off as usize).unwrap_or(0);
-    let mut groups: Vec<Group> = Vec::new();
-    // Starts of every group, for list extents.
-    let mut starts: Vec<u64> = sets.iter().map(|s| s.0).collect();
-    starts.extend(labels.iter().map(|l| l.0));
-    starts.sort_unstable();
-    starts.dedup();
+    /// The groups in offset order, each built when it is reached.
+    pub fn groups(&self) -> impl Iterator<Item = Group> + '_ {
+        self.items.iter().map(|&it| self.group(it))
+    }
+}
 
-    let take = |ids: &mut Vec<IdSym>, off: u64| -> Option<(IdKind, String, String)> {
-        let i = ids.partition_point(|x| x.off < off);
-        let e = ids.get_mut(i).filter(|x| x.off == off && !x.used)?;
-        e.used = true;
-        Some((e.kind, e.name.clone(), e.symbol.clone()))
-    };
-    let slot = |ids: &mut Vec<IdSym>, off: u64, flags: Option<u32>| -> Entry {
-        // Several symbols may share a slot; take the first unused one.
-        match take(ids, off) {
-            Some((k, name, symbol)) => Entry {
-                kind: k.into(),
-                name,
-                symbol: Some(symbol),
-                offset: off,
-                value: rd(off),
-                flags,
-            },
-            None => Entry {
-                kind: EntryKind::Unused,
-                name: String::new(),
-                symbol: None,
-                offset: off,
-                value: rd(off),
-                flags,
-            },
-        }
-    };
-
-    for (off, size, set8, name, symbol) in &sets {
-        let label = labels.iter().find(|l| l.0 == *off);
-        let (hdr, unit) = if *set8 { (8, 8) } else { (4, 4) };
-        let mut entries = Vec::new();
-        let mut p = off + hdr;
-        while p + unit <= off + size {
-            let fl = if *set8 { Some(rd(p + 4)) } else { None };
-            entries.push(slot(&mut ids, p, fl));
-            p += unit;
-        }
-        groups.push(Group {
-            kind: if *set8 {
-                GroupKind::Set8
-            } else {
-                GroupKind::Set
-            },
-            name: name.clone(),
-            label: label.map(|l| l.1.clone()),
-            label_global: label.is_some_and(|l| l.2),
-            set_symbol: Some(symbol.clone()),
-            offset: *off,
-            size: *size,
-            count: Some(rd(*off)),
-            expected_count: Some(size / unit - 1),
-            flags: if *set8 { Some(rd(off + 4)) } else { None },
-            entries,
-        });
-    }
-    let set_ranges: Vec<(u64, u64)> = sets.iter().map(|s| (s.0, s.0 + s.1)).collect();
-    let mut seen_label_at: Option<u64> = None;
-    for (off, label, global) in &labels {
-        if set_ranges.iter().any(|r| r.0 <= *off && *off < r.1) || seen_label_at == Some(*off) {
-            continue;
-        }
-        seen_label_at = Some(*off);
-        let end = starts
-            .iter()
-            .copied()
-            .find(|&s| s > *off)
-            .unwrap_or(sec.size)
-            .min(sec.size);
-        let mut entries = Vec::new();
-        let mut p = *off;
-        while p + 4 <= end {
-            entries.push(slot(&mut ids, p, None));
-            p += 4;
-        }
-        groups.push(Group {
-            kind: GroupKind::List,
-            name: label.clone(),
-            label: Some(label.clone()),
-            label_global: *global,
-            set_symbol: None,
-            offset: *off,
-            size: end - off,
-            count: None,
-            expected_count: None,
-            flags: None,
-            entries,
-        });
-    }
-    // Id symbols no group claimed.
-    let mut orphans: Vec<Entry> = Vec::new();
-    for id in ids.iter_mut().filter(|i| !i.used) {
-        id.used = true;
-        orphans.push(Entry {
-            kind: id.kind.into(),
-            name: id.name.clone(),
-            symbol: Some(id.symbol.clone()),
-            offset: id.off,
-            value: rd(id.off),
-            flags: None,
-        });
-    }
-    if let (Some(first), Some(last)) = (orphans.first(), orphans.last()) {
-        groups.push(Group {
-            kind: GroupKind::Orphan,
-            name: "(no label)".into(),
-            label: None,
-            label_global: false,
-            set_symbol: None,
-            offset: first.offset,
-            size: last.offset + 4 - first.offset,
-            count: None,
-            expected_count: None,
-            flags: None,
-            entries: orphans,
-        });
-    }
-    groups.sort_by_key(|g| (g.offset, g.kind == GroupKind::List));
+/// Builds the whole layout at once (see [`Plan`] for the rules and for
+/// building it a group at a time).
+pub fn layout(elf: &ElfInfo<'_>) -> Result<Layout, Error> {
+    let plan = Plan::new(elf)?;
     Ok(Layout {
-        section: sec,
-        groups,
+        section: plan.section(),
+        groups: plan.groups().collect(),
     })
 }

@@ -1,6 +1,8 @@
 //! The `btf-ids` tool: inspect, resolve and check the `.BTF_ids` section that
 //! `include/linux/btf_ids.h` (and this project's Rust macros) emit.
 //!
+//! - [`btf_scan`]: resolving against BTF without holding it (read in
+//!   pieces, checked by the same rules).
 //! - [`btf`]: our own bounds-checked BTF reader (split BTF supported). We
 //!   wrote one instead of using a crate because the resolver needs a single
 //!   pass that records one offset per type and allocates nothing per type,
@@ -38,6 +40,7 @@ pub mod btf_layout;
 pub mod btf_names;
 pub mod btf_patch;
 pub mod btf_rules;
+pub mod btf_scan;
 pub mod btf_write;
 pub mod cmd;
 pub mod elf;

@@ -1,9 +1,17 @@
 //! The `btf-ids` command line.
+//!
+//! A kernel build runs the command once per module, mostly to find nothing
+//! to do, so starting fast matters: `main` is the C one (`#![no_main]`),
+//! without the Rust runtime's start-up (it reads /proc/self/maps for the
+//! main thread's stack guard and sets up a signal stack, about a tenth of
+//! a millisecond here), and resolve_btfids' own command line is read
+//! without building the clap parser ([`fast_resolve_args`]).
+
+#![no_main]
 
 use btf_ids_tool::cmd::{self, BtfSource, ResolveOptions};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 /// Inspect, resolve and check the .BTF_ids section of ELF files.
 ///
@@ -156,12 +164,99 @@ enum Cmd {
     },
 }
 
-fn fail(e: impl std::fmt::Display) -> ExitCode {
+fn fail(e: impl std::fmt::Display) -> i32 {
     eprintln!("btf-ids: error: {e}");
-    ExitCode::from(1)
+    1
 }
 
-fn main() -> ExitCode {
+/// `btf-ids resolve`, printing as resolve_btfids does.
+fn resolve(file: &std::path::Path, opts: &ResolveOptions, json: bool) -> i32 {
+    match cmd::resolve(file, opts) {
+        Ok(r) => {
+            // Same order as resolve_btfids: duplicates while walking the
+            // BTF, then unresolved names while patching.
+            use std::io::Write;
+            let first = |d: &&String| d.starts_with("adding") || d.starts_with("Cannot");
+            let stderr = std::io::stderr();
+            let mut err = std::io::BufWriter::with_capacity(1 << 16, stderr.lock());
+            let lines = r
+                .debug
+                .iter()
+                .filter(first)
+                .chain(&r.warnings)
+                .chain(r.debug.iter().filter(|d| !first(d)));
+            for l in lines {
+                let _ = err.write_all(l.as_bytes());
+                let _ = err.write_all(b"\n");
+            }
+            let _ = err.flush();
+            drop(err);
+            if json {
+                let stdout = std::io::stdout();
+                let mut out = std::io::BufWriter::new(stdout.lock());
+                let _ = serde_json::to_writer_pretty(&mut out, &r);
+                let _ = out.write_all(b"\n");
+                let _ = out.flush();
+            }
+            0
+        }
+        Err(e) => fail(e),
+    }
+}
+
+/// The C `main`: runs [`run`], flushes stdout (the Rust runtime would),
+/// and turns a panic into exit status 101 as the Rust runtime does.
+#[no_mangle]
+pub extern "C" fn main(_argc: i32, _argv: *const *const u8) -> i32 {
+    // std captures argc and argv before this runs (glibc's init_array), so
+    // `std::env::args_os` works as usual.
+    let code = std::panic::catch_unwind(run).unwrap_or(101);
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    code
+}
+
+/// `btf-ids resolve` options when the arguments (after `resolve`) are only
+/// resolve_btfids' own: `-v`/`--verbose`, `--btf FILE`, `-b`/`--btf_base`/
+/// `--btf-base FILE` and the file, each option at most once (`-v` any
+/// number of times), no value starting with `-` or empty. Anything else
+/// (`--help`, `--opt=value`, `-vv`, other options) is clap's, which gives
+/// the same result for these and the messages for the rest.
+fn fast_resolve_args(rest: &[std::ffi::OsString]) -> Option<(PathBuf, ResolveOptions)> {
+    let mut opts = ResolveOptions::default();
+    let mut file: Option<PathBuf> = None;
+    let mut it = rest.iter();
+    let plain = |v: &std::ffi::OsString| {
+        let b = v.as_encoded_bytes();
+        !b.is_empty() && b[0] != b'-'
+    };
+    while let Some(a) = it.next() {
+        match a.as_encoded_bytes() {
+            b"-v" | b"--verbose" => opts.verbose = opts.verbose.checked_add(1)?,
+            b"--btf" => {
+                let v = it.next().filter(|v| plain(v))?;
+                if opts.src.btf.replace(v.into()).is_some() {
+                    return None;
+                }
+            }
+            b"-b" | b"--btf_base" | b"--btf-base" => {
+                let v = it.next().filter(|v| plain(v))?;
+                if opts.src.base.replace(v.into()).is_some() {
+                    return None;
+                }
+            }
+            _ if plain(a) => {
+                if file.replace(a.into()).is_some() {
+                    return None;
+                }
+            }
+            _ => return None,
+        }
+    }
+    Some((file?, opts))
+}
+
+fn run() -> i32 {
     let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     // Installed as `resolve_btfids`, behave like it.
     let is_resolve_btfids = args
@@ -184,20 +279,25 @@ fn main() -> ExitCode {
     if is_resolve_btfids || takes_resolve_btfids_args {
         args.insert(1, "resolve".into());
     }
+    if args.get(1).is_some_and(|a| a == "resolve") {
+        if let Some((file, opts)) = fast_resolve_args(&args[2..]) {
+            return resolve(&file, &opts, false);
+        }
+    }
     let cli = Cli::parse_from(args);
     match cli.cmd {
         Cmd::Inspect { file, src, json } => {
             let src: BtfSource = src.into();
-            match cmd::inspect(&file, &src) {
-                Ok(r) if json => {
-                    println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
-                    ExitCode::SUCCESS
-                }
-                Ok(r) => {
-                    print!("{}", cmd::inspect_text(&r));
-                    ExitCode::SUCCESS
-                }
-                Err(e) => fail(e),
+            // Printed as it is made: a section with many groups needs no
+            // more memory than its largest group.
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+            let res = cmd::inspect_to(&file, &src, json, &mut out);
+            let flushed = std::io::Write::flush(&mut out);
+            match (res, flushed) {
+                (Err(e), _) => fail(e),
+                (Ok(()), Err(e)) => fail(format!("cannot write the report: {e}")),
+                (Ok(()), Ok(())) => 0,
             }
         }
         Cmd::Resolve {
@@ -221,33 +321,7 @@ fn main() -> ExitCode {
                 fsync,
                 no_kernel_types,
             };
-            match cmd::resolve(&file, &opts) {
-                Ok(r) => {
-                    // Same order as resolve_btfids: duplicates while walking the
-                    // BTF, then unresolved names while patching.
-                    let mut text = String::new();
-                    let first = |d: &&String| d.starts_with("adding") || d.starts_with("Cannot");
-                    for d in r.debug.iter().filter(first) {
-                        text.push_str(d);
-                        text.push('\n');
-                    }
-                    for w in &r.warnings {
-                        text.push_str(w);
-                        text.push('\n');
-                    }
-                    for d in r.debug.iter().filter(|d| !first(d)) {
-                        text.push_str(d);
-                        text.push('\n');
-                    }
-                    use std::io::Write;
-                    let _ = std::io::stderr().lock().write_all(text.as_bytes());
-                    if json {
-                        println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
-                    }
-                    ExitCode::SUCCESS
-                }
-                Err(e) => fail(e),
-            }
+            resolve(&file, &opts, json)
         }
         Cmd::Check {
             file,
@@ -261,9 +335,14 @@ fn main() -> ExitCode {
                     if json {
                         println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
                     } else {
+                        use std::io::Write;
+                        let stderr = std::io::stderr();
+                        let mut err = std::io::BufWriter::with_capacity(1 << 16, stderr.lock());
                         for f in &r.failures {
-                            eprintln!("{}: {f}", r.file);
+                            let _ = writeln!(err, "{}: {f}", r.file);
                         }
+                        let _ = err.flush();
+                        drop(err);
                         if r.failures.is_empty() {
                             let how = match &r.btf {
                                 Some(b) => format!("kinds checked against {b}"),
@@ -275,9 +354,9 @@ fn main() -> ExitCode {
                         }
                     }
                     if r.failures.is_empty() {
-                        ExitCode::SUCCESS
+                        0
                     } else {
-                        ExitCode::from(1)
+                        1
                     }
                 }
                 Err(e) => fail(e),

@@ -124,6 +124,25 @@ pub fn prefix_key(name: &[u8]) -> u64 {
     )
 }
 
+/// A key of the first eight bytes of `name` (of known length): equal to
+/// [`cstr_word_key`] of the same bytes followed by a NUL. The first,
+/// cheapest filter: one load and a multiply.
+#[inline(always)]
+pub fn word_key(name: &[u8]) -> u64 {
+    let n = name.len().min(8);
+    finish(word_padded(&name[..n]).wrapping_mul(K))
+}
+
+/// [`word_key`] of the NUL-terminated name at the start of `s`.
+#[inline(always)]
+pub fn cstr_word_key(s: &[u8]) -> u64 {
+    let w = match s.first_chunk::<8>() {
+        Some(b) => u64::from_le_bytes(*b),
+        None => word_padded(s),
+    };
+    finish(below_nul(w).0.wrapping_mul(K))
+}
+
 /// [`prefix_key`] of the NUL-terminated name at the start of `s` (a string
 /// table from the name on). Without a NUL in `s`, some key all the same.
 #[inline]
@@ -170,6 +189,8 @@ pub struct NameTable {
     slots: Vec<u64>,
     /// One bit per low-bits value of the entries' prefix keys.
     seen: Vec<u64>,
+    /// The same for their [`word_key`]s.
+    seen8: Vec<u64>,
     shift: u32,
     len: usize,
 }
@@ -181,6 +202,7 @@ impl NameTable {
         NameTable {
             slots: vec![0; size],
             seen: vec![0; (size * 4 / 64).max(1)],
+            seen8: vec![0; (size * 4 / 64).max(1)],
             shift: 64 - size.trailing_zeros(),
             len: 0,
         }
@@ -219,6 +241,17 @@ impl NameTable {
         self.seen[w] & bit != 0
     }
 
+    /// Whether an entry with this [`word_key`] may be stored (false:
+    /// certainly not): checked before [`NameTable::may_hold`].
+    #[inline]
+    pub fn may_hold_word(&self, key: u64) -> bool {
+        if self.seen8.is_empty() {
+            return false;
+        }
+        let (w, bit) = self.seen_bit(key);
+        self.seen8[w] & bit != 0
+    }
+
     /// The value whose entry `is` accepts, among those stored under `hash`.
     #[inline]
     pub fn find(&self, hash: u64, mut is: impl FnMut(u32) -> bool) -> Option<u32> {
@@ -244,6 +277,12 @@ impl NameTable {
     /// find), with the entry's prefix key. False when the table is full
     /// (more entries than its capacity) or `value` is `u32::MAX`.
     pub fn insert(&mut self, hash: u64, prefix: u64, value: u32) -> bool {
+        self.insert_keyed(hash, prefix, 0, value)
+    }
+
+    /// [`NameTable::insert`] with the entry's [`word_key`] too (the names
+    /// `resolve` looks up are stored this way).
+    pub fn insert_keyed(&mut self, hash: u64, prefix: u64, word: u64, value: u32) -> bool {
         let Some(v) = value.checked_add(1) else {
             return false;
         };
@@ -257,6 +296,8 @@ impl NameTable {
         self.slots[i] = (hash & !0xffff_ffff) | v as u64;
         let (w, bit) = self.seen_bit(prefix);
         self.seen[w] |= bit;
+        let (w, bit) = self.seen_bit(word);
+        self.seen8[w] |= bit;
         self.len += 1;
         true
     }

@@ -66,11 +66,32 @@ pub fn may_need_fixes(own: &[u8]) -> bool {
         own.get(start..start.checked_add(len)?)
     })();
     match strings {
-        Some(s) => s
-            .iter()
-            .any(|&c| c != 0 && !(c.is_ascii_alphanumeric() || c == b'_' || c == b'.')),
+        Some(s) => strings_need_fixes(s),
         None => true,
     }
+}
+
+/// The check of [`may_need_fixes`] on the string section alone: a byte
+/// other than NUL, a letter, a digit, `_` or `.`.
+pub fn strings_need_fixes(strings: &[u8]) -> bool {
+    const OK: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut c = 0;
+        while c < 256 {
+            let b = c as u8;
+            t[c] = b == 0 || b.is_ascii_alphanumeric() || b == b'_' || b == b'.';
+            c += 1;
+        }
+        t
+    };
+    // Eight at a time, without a branch per byte.
+    let mut chunks = strings.chunks_exact(8);
+    for c in &mut chunks {
+        if !c.iter().fold(true, |ok, &b| ok & OK[b as usize]) {
+            return true;
+        }
+    }
+    chunks.remainder().iter().any(|&b| !OK[b as usize])
 }
 
 /// Repairs the own `.BTF` of `elf` (split over `base` when given). `None`

@@ -23,7 +23,9 @@
 use crate::btf::{Btf, TypeVisitor};
 use crate::elf::{ElfInfo, SectionInfo};
 use crate::ids::{parse_symbol, IdKind, Parsed};
-use crate::names::{cstr_prefix_key, hash_cstr, hash_name, prefix_key, NameTable};
+use crate::names::{
+    cstr_prefix_key, cstr_word_key, hash_cstr, hash_name, prefix_key, word_key, NameTable,
+};
 use crate::Error;
 use std::collections::HashSet;
 
@@ -144,6 +146,11 @@ impl TypeVisitor<'_> for Matcher<'_, '_> {
             return;
         }
         let lookup = &self.col.lookup;
+        // Two filters before the name is hashed whole: its first eight
+        // bytes (most names are turned away here), then its first 32.
+        if !lookup.may_hold_word(kind_hash(ki as usize, cstr_word_key(name))) {
+            return;
+        }
         if !lookup.may_hold(kind_hash(ki as usize, cstr_prefix_key(name))) {
             return;
         }
@@ -163,6 +170,14 @@ impl TypeVisitor<'_> for Matcher<'_, '_> {
 /// What a [`Matcher`] found.
 #[derive(Debug, Default)]
 pub struct Matches(Vec<(u32, u8, u32)>);
+
+impl Matches {
+    /// In type id order (a [`crate::btf_scan`] shows some types late).
+    pub fn sorted(mut self) -> Matches {
+        self.0.sort_unstable_by_key(|m| m.0);
+        self
+    }
+}
 
 /// A set or set8 symbol.
 #[derive(Debug, Clone)]
@@ -252,7 +267,8 @@ impl<'a> Collected<'a> {
                             });
                             let v = ((ki as u32) << IDX_BITS) | (c.names[ki].len() - 1) as u32;
                             // The table holds one entry per symbol.
-                            if !c.lookup.insert(hash, prefix, v) {
+                            let word = kind_hash(ki, word_key(name));
+                            if !c.lookup.insert_keyed(hash, prefix, word, v) {
                                 return Err(Error::new("too many symbols").symbol(&sym.name_str()));
                             }
                         }
@@ -449,11 +465,15 @@ impl<'a> Collected<'a> {
                 }
             }
             unresolved.sort_unstable_by(|a, b| b.cmp(a));
+            warnings.reserve(unresolved.len());
             warnings.extend(unresolved.iter().map(|n| {
-                format!(
-                    "WARN: resolve_btfids: unresolved symbol {}",
-                    String::from_utf8_lossy(n)
-                )
+                // Sized exactly: a file may have hundreds of thousands.
+                let n = String::from_utf8_lossy(n);
+                const W: &str = "WARN: resolve_btfids: unresolved symbol ";
+                let mut s = String::with_capacity(W.len() + n.len());
+                s.push_str(W);
+                s.push_str(&n);
+                s
             }));
         }
         // Where symbols share a word, the C tool's write order decides.
@@ -505,10 +525,21 @@ fn write_word(
     Ok(())
 }
 
-/// Stable sort of `unit`-byte records by their first `u32` (as a signed
-/// int, like resolve_btfids' compare).
+/// Stable sort of `unit`-byte records (4 or 8) by their first `u32` (as
+/// a signed int, like resolve_btfids' compare), in place. A region that is
+/// sorted already (every set the second time overlapping sets reach it) is
+/// only read; the sort is adaptive, so a sorted run plus a few records
+/// costs a merge.
 fn sort_region(elf: &ElfInfo<'_>, region: &mut [u8], unit: usize) {
-    let key = |r: &[u8]| elf.read_u32(r, 0).unwrap_or(0) as i32;
+    let be = elf.big_endian;
+    let key = move |r: &[u8]| -> i32 {
+        let w = [r[0], r[1], r[2], r[3]];
+        (if be {
+            u32::from_be_bytes(w)
+        } else {
+            u32::from_le_bytes(w)
+        }) as i32
+    };
     let sorted = region
         .chunks_exact(unit)
         .zip(region.chunks_exact(unit).skip(1))
@@ -516,9 +547,24 @@ fn sort_region(elf: &ElfInfo<'_>, region: &mut [u8], unit: usize) {
     if sorted {
         return;
     }
-    let mut recs: Vec<Vec<u8>> = region.chunks_exact(unit).map(|c| c.to_vec()).collect();
-    recs.sort_by_key(|r| key(r));
-    for (dst, src) in region.chunks_exact_mut(unit).zip(recs) {
-        dst.copy_from_slice(&src);
+    if unit == 8 {
+        let mut recs: Vec<[u8; 8]> = region
+            .chunks_exact(8)
+            .map(|c| [c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]])
+            .collect();
+        recs.sort_by_key(|r| key(r));
+        for (dst, src) in region.chunks_exact_mut(8).zip(&recs) {
+            dst.copy_from_slice(src);
+        }
+    } else {
+        // Equal keys are equal words: stability does not matter.
+        let mut recs: Vec<[u8; 4]> = region
+            .chunks_exact(4)
+            .map(|c| [c[0], c[1], c[2], c[3]])
+            .collect();
+        recs.sort_unstable_by_key(|r| key(r));
+        for (dst, src) in region.chunks_exact_mut(4).zip(&recs) {
+            dst.copy_from_slice(src);
+        }
     }
 }

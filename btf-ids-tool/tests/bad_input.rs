@@ -231,24 +231,17 @@ fn bad_btf() {
     let mut body = types.clone();
     body.extend_from_slice(strs);
     let (tl, sl) = (types.len() as u32, strs.len() as u32);
-    let loop_types = le(&[1, 8 << 24, 2, 0, 10 << 24, 1]);
-    let mut loop_body = loop_types.clone();
-    loop_body.extend_from_slice(strs);
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
         (
             "magic",
             btf_blob(0x1234, 1, 24, tl, tl, sl, &body),
             "bad magic",
         ),
-        (
-            "version",
-            btf_blob(0xeb9f, 7, 24, tl, tl, sl, &body),
-            "unsupported version",
-        ),
+        // A 12-byte header puts the types at 12: the header's own bytes.
         (
             "hdrlen",
             btf_blob(0xeb9f, 1, 12, tl, tl, sl, &body),
-            "header length",
+            "string section",
         ),
         (
             "hdrlen2",
@@ -297,18 +290,43 @@ fn bad_btf() {
             },
             "past the last id",
         ),
+        // Names of members, parameters and enum values must be in the
+        // string table too (libbpf's btf_validate_type).
         (
-            "loop",
-            btf_blob(
-                0xeb9f,
-                1,
-                24,
-                loop_types.len() as u32,
-                loop_types.len() as u32,
-                sl,
-                &loop_body,
-            ),
-            "type loop",
+            "member-name",
+            {
+                let t = le(&[1, 1 << 24, 4, 32, 0, (4 << 24) | 1, 4, 0x777, 1, 0]);
+                let mut b = t.clone();
+                b.extend_from_slice(strs);
+                btf_blob(0xeb9f, 1, 24, t.len() as u32, t.len() as u32, sl, &b)
+            },
+            "member #0 name offset 0x777 past the string section",
+        ),
+        (
+            "param-name",
+            {
+                let t = le(&[1, 1 << 24, 4, 32, 0, (13 << 24) | 2, 1, 0, 1, 0x888, 1]);
+                let mut b = t.clone();
+                b.extend_from_slice(strs);
+                btf_blob(0xeb9f, 1, 24, t.len() as u32, t.len() as u32, sl, &b)
+            },
+            "parameter #2 name offset 0x888 past the string section",
+        ),
+        (
+            "enum-name",
+            {
+                let t = le(&[1, 1 << 24, 4, 32, 0, (6 << 24) | 1, 4, 0x999, 0]);
+                let mut b = t.clone();
+                b.extend_from_slice(strs);
+                btf_blob(0xeb9f, 1, 24, t.len() as u32, t.len() as u32, sl, &b)
+            },
+            "value #0 name offset 0x999 past the string section",
+        ),
+        // Strings before types.
+        (
+            "strings-first",
+            btf_blob(0xeb9f, 1, 24, tl, 0, sl, &body),
+            "types must come first",
         ),
     ];
     for (name, blob, want) in cases {

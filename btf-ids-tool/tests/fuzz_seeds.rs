@@ -4,7 +4,7 @@
 
 use btf_ids_tool::btf::Btf;
 use btf_ids_tool::btf_fix::{self, FixOptions};
-use btf_ids_tool::cmd::{inspect_data, inspect_text, BtfSource};
+use btf_ids_tool::cmd::{inspect_data, inspect_text, resolve, BtfSource, ResolveOptions};
 use btf_ids_tool::elf::ElfInfo;
 use btf_ids_tool::resolve::Collected;
 use std::path::{Path, PathBuf};
@@ -62,7 +62,35 @@ fn fix_target(data: &[u8], base: Option<&Btf<'_>>) {
     }
 }
 
+/// Counts the types shown.
+struct Count(u32);
+
+impl btf_ids_tool::btf::TypeVisitor<'_> for Count {
+    fn kinds(&self) -> u32 {
+        u32::MAX
+    }
+    fn visit(&mut self, _: u32, _: u8, _: &[u8]) {
+        self.0 += 1;
+    }
+}
+
+/// The piecewise reader takes exactly what the parser takes.
+fn scan_target(data: &[u8]) {
+    use btf_ids_tool::btf_scan::{scan, MemBlob, Scanned};
+    let mut c = Count(0);
+    let scanned = scan(&MemBlob(data), &mut c).unwrap();
+    match (Btf::parse(data), scanned) {
+        (Ok(b), Scanned::Valid(n)) => {
+            assert_eq!(b.type_count(), n);
+            assert_eq!(c.0, n - 1);
+        }
+        (Err(_), Scanned::Invalid) => {}
+        (p, s) => panic!("parse {:?}, scan {s:?}", p.map(|b| b.type_count())),
+    }
+}
+
 fn btf_target(data: &[u8]) {
+    scan_target(data);
     if let Ok(b) = Btf::parse(data) {
         for id in 0..b.type_count().min(4096) {
             let _ = b.type_name(id);
@@ -114,4 +142,125 @@ fn elf_seeds_do_not_panic() {
             inspect_target(&v);
         }
     }
+}
+
+/// The resolve target's contract (fuzz/fuzz_targets/resolve.rs) on one
+/// input: the first byte picks the options, the rest is the file; a
+/// failure leaves the file as it was and writes no output; a success
+/// without --kfunc-tags changes nothing outside .BTF_ids and .BTF.
+fn resolve_target(dir: &Path, btf: &Path, input: &[u8]) {
+    let Some((&knobs, data)) = input.split_first() else {
+        return;
+    };
+    let file = dir.join("in.o");
+    let out = dir.join("out.o");
+    let _ = std::fs::remove_file(&out);
+    std::fs::write(&file, data).unwrap();
+    let to_out = knobs & 1 != 0;
+    let src = match (knobs >> 3) & 3 {
+        0 => BtfSource::default(),
+        1 => BtfSource {
+            btf: Some(btf.to_path_buf()),
+            base: None,
+        },
+        _ => BtfSource {
+            btf: None,
+            base: Some(btf.to_path_buf()),
+        },
+    };
+    let opts = ResolveOptions {
+        src,
+        verbose: 0,
+        strict: knobs & 2 != 0,
+        output: to_out.then(|| out.clone()),
+        kfunc_tags: knobs & 4 != 0,
+        fsync: false,
+        no_kernel_types: knobs & 32 != 0,
+    };
+    let result = resolve(&file, &opts);
+    let after = std::fs::read(&file).unwrap();
+    if result.is_err() {
+        assert_eq!(after, data, "a failed resolve changed the file");
+        assert!(!out.exists(), "a failed resolve left an output");
+        return;
+    }
+    let written = if to_out {
+        assert_eq!(after, data, "-o changed the input");
+        std::fs::read(&out).unwrap()
+    } else {
+        after
+    };
+    if !opts.kfunc_tags {
+        assert_eq!(written.len(), data.len());
+        let owned = data.to_vec();
+        let ranges: Vec<(usize, usize)> = ElfInfo::parse(&owned)
+            .map(|e| {
+                [e.btf_ids, e.btf]
+                    .into_iter()
+                    .flatten()
+                    .map(|s| (s.file_offset as usize, (s.file_offset + s.size) as usize))
+                    .collect()
+            })
+            .unwrap_or_default();
+        for (i, (a, b)) in data.iter().zip(&written).enumerate() {
+            if a != b {
+                assert!(
+                    ranges.iter().any(|&(s, e)| (s..e).contains(&i)),
+                    "byte {i:#x} changed"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn resolve_seeds_keep_the_file() {
+    let f = files(&["seeds/resolve", "regressions/resolve"]);
+    assert!(!f.is_empty());
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("fuzz-resolve");
+    std::fs::create_dir_all(&dir).unwrap();
+    let btf = dir.join("base.btf");
+    std::fs::write(&btf, small_btf_blob()).unwrap();
+    for p in f {
+        let input = std::fs::read(&p).unwrap();
+        for v in variants(&input[1..]) {
+            let mut with_knobs = vec![input[0]];
+            with_knobs.extend_from_slice(&v);
+            resolve_target(&dir, &btf, &with_knobs);
+        }
+    }
+}
+
+/// The resolve target's fixed BTF: int, struct "S", func_proto, func "f",
+/// typedef "S".
+fn small_btf_blob() -> Vec<u8> {
+    let words: [u32; 16] = [
+        1,
+        1 << 24,
+        4,
+        32,
+        5,
+        4 << 24,
+        4,
+        0,
+        13 << 24,
+        1,
+        7,
+        12 << 24,
+        3,
+        5,
+        8 << 24,
+        1,
+    ];
+    let strs = b"\0int\0S\0f\0";
+    let tlen = (16 * 4) as u32;
+    let mut v = vec![0x9f, 0xeb, 1, 0];
+    for w in [24u32, 0, tlen, tlen, strs.len() as u32] {
+        v.extend_from_slice(&w.to_le_bytes());
+    }
+    for w in &words {
+        v.extend_from_slice(&w.to_le_bytes());
+    }
+    v.extend_from_slice(strs);
+    v
 }

@@ -90,11 +90,14 @@ BTF_KFUNCS_END(kfs)
                 "count",
                 "expected_count",
                 "flags",
+                "overlaps",
                 "flag_names",
                 "names_from",
                 "entries"
             ])
         );
+        // No set here lies over another.
+        assert!(g["overlaps"].is_null());
         for e in g["entries"].as_array().unwrap() {
             assert_eq!(
                 keys(e),

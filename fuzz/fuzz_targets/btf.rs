@@ -3,11 +3,13 @@
 //! visitor that hashes every name it is shown, as resolve's matcher does, and
 //! checks that the two ways of hashing a name agree. Split BTF also goes
 //! through the repairs `btf-ids resolve -b` makes to a module's BTF
-//! (btf_fix), which must never change its size.
+//! (btf_fix), which must never change its size. The piecewise reader of
+//! `resolve` (btf_scan) must take exactly what the parser takes.
 #![no_main]
 
 use btf_ids_tool::btf::{Btf, TypeVisitor};
 use btf_ids_tool::btf_fix::{self, FixOptions};
+use btf_ids_tool::btf_scan::{scan, MemBlob, Scanned};
 use btf_ids_tool::names::{cstr_prefix_key, hash_cstr, hash_name, prefix_key};
 use libfuzzer_sys::fuzz_target;
 
@@ -46,6 +48,15 @@ fn exercise(b: &Btf<'_>) {
 fuzz_target!(|data: &[u8]| {
     if let Ok(b) = Btf::parse(data) {
         exercise(&b);
+    }
+    let mut shown = Hasher(0);
+    match (Btf::parse(data), scan(&MemBlob(data), &mut shown).unwrap()) {
+        (Ok(b), Scanned::Valid(n)) => {
+            assert_eq!(b.type_count(), n);
+            assert_eq!(shown.0, n - 1);
+        }
+        (Err(_), Scanned::Invalid) => {}
+        (_, s) => panic!("the parse and the scan disagree: {s:?}"),
     }
     let mut visitor = Hasher(0);
     if let Ok(b) = Btf::parse_visiting(data, None, &mut visitor) {
