@@ -7,19 +7,6 @@ use common::*;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn asm_obj(dir: &Path, stem: &str, asm: &str) -> PathBuf {
-    let s = dir.join(format!("{stem}.s"));
-    std::fs::write(&s, asm).unwrap();
-    let o = dir.join(format!("{stem}.o"));
-    let out = run(Command::new("gcc").arg("-c").arg(&s).arg("-o").arg(&o));
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    o
-}
-
 /// A valid object with its own .BTF.
 fn good_obj(dir: &Path) -> PathBuf {
     let src = r#"
@@ -141,7 +128,7 @@ fn no_btf_ids_section() {
 fn btf_id_symbol_outside_section() {
     let dir = scratch("bad-outside");
     // Past the end of .BTF_ids (resolve_btfids: "out of bounds").
-    let o = asm_obj(
+    let o = assemble(
         &dir,
         "past",
         ".section .BTF_ids,\"a\"\nlst:\n.zero 8\n.set __BTF_ID__struct__task_struct__1, lst+64\n",
@@ -149,7 +136,7 @@ fn btf_id_symbol_outside_section() {
     all_cmds(&o, &["__BTF_ID__struct__task_struct__1"]);
     // Defined in another section: inspect and check refuse it; resolve
     // ignores it like resolve_btfids unless --strict.
-    let o = asm_obj(
+    let o = assemble(
         &dir,
         "other",
         ".section .BTF_ids,\"a\"\nlst:\n.zero 4\n.data\n__BTF_ID__func__foo__7:\n.zero 4\n",
@@ -171,27 +158,27 @@ fn btf_id_symbol_outside_section() {
 #[test]
 fn set_symbol_sizes() {
     let dir = scratch("bad-setsize");
-    let o = asm_obj(
+    let o = assemble(
         &dir,
         "odd",
         ".section .BTF_ids,\"a\"\ns:\n__BTF_ID__set__s:\n.zero 8\n.size __BTF_ID__set__s, 6\n",
     );
     all_cmds(&o, &["__BTF_ID__set__s", "not a positive multiple of 4"]);
     // A count that cannot fit: size far past the section.
-    let o = asm_obj(
+    let o = assemble(
         &dir,
         "huge",
         ".section .BTF_ids,\"a\"\ns:\n__BTF_ID__set8__k:\n.zero 8\n.size __BTF_ID__set8__k, 0x800000000\n",
     );
     all_cmds(&o, &["__BTF_ID__set8__k", "past the end"]);
     // Bad names, with resolve_btfids' messages.
-    let o = asm_obj(
+    let o = assemble(
         &dir,
         "prefix",
         ".section .BTF_ids,\"a\"\n__BTF_ID__enum__e__1:\n.zero 4\n",
     );
     all_cmds(&o, &["FAILED unsupported prefix enum__e__1"]);
-    let o = asm_obj(
+    let o = assemble(
         &dir,
         "name",
         ".section .BTF_ids,\"a\"\n__BTF_ID__func__f_1:\n.zero 4\n",

@@ -120,21 +120,6 @@ fn func_names(vmlinux: &Path) -> Vec<String> {
     out
 }
 
-/// Assembles `asm` into `dir/stem.o`.
-fn assemble(dir: &Path, stem: &str, asm: &str) -> PathBuf {
-    let s = dir.join(format!("{stem}.s"));
-    std::fs::write(&s, asm).unwrap();
-    let o = dir.join(format!("{stem}.o"));
-    let out = run(Command::new("gcc").arg("-c").arg(&s).arg("-o").arg(&o));
-    assert!(
-        out.status.success(),
-        "gcc: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let _ = std::fs::remove_file(&s);
-    o
-}
-
 /// A small pseudo-random sequence (the flags words).
 fn lcg(x: &mut u32) -> u32 {
     *x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);

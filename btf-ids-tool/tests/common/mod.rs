@@ -338,3 +338,18 @@ pub fn to_big_endian(data: &[u8]) -> Vec<u8> {
     }
     out
 }
+
+/// Assembles `asm` with gcc into `dir/stem.o` (the `.s` is removed).
+pub fn assemble(dir: &Path, stem: &str, asm: &str) -> PathBuf {
+    let s = dir.join(format!("{stem}.s"));
+    std::fs::write(&s, asm).unwrap();
+    let o = dir.join(format!("{stem}.o"));
+    let out = run(Command::new("gcc").arg("-c").arg(&s).arg("-o").arg(&o));
+    assert!(
+        out.status.success(),
+        "gcc: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let _ = std::fs::remove_file(&s);
+    o
+}
