@@ -80,7 +80,7 @@ if want modules && [ ! -f "$WORK/modules/.done" ]; then
     # what resolve_btfids was given; pristine copies to start each run from.
     mkdir -p "$WORK/modules.pristine"
     (cd "$WORK/modules" && find . -name '*.ko' | sort) | while read -r m; do
-        if readelf -SW "$WORK/modules/$m" 2>/dev/null | grep -q ' \.BTF_ids '; then
+        if readelf -SW "$WORK/modules/$m" 2>/dev/null | grep ' \.BTF_ids ' >/dev/null; then
             "$RESTORE" "$WORK/modules/$m" "$WORK/modules/$m.r" "$VMLINUX" 2>/dev/null
             mv "$WORK/modules/$m.r" "$WORK/modules/$m"
             mkdir -p "$WORK/modules.pristine/$(dirname "$m")"

@@ -76,7 +76,7 @@ echo "kernel-crates: $want_syn, quote v$KERNEL_QUOTE, proc-macro2 v$KERNEL_PROC_
 cargo test --quiet -p btf-ids-macros -p btf-ids-ui-tests
 # trybuild took the same versions.
 lock=$CARGO_TARGET_DIR/tests/trybuild/btf-ids-ui-tests/Cargo.lock
-[ -f "$lock" ] && grep -A1 -x 'name = "syn"' "$lock" | grep -qx "version = \"$KERNEL_SYN\"" || {
+[ -f "$lock" ] && grep -A1 -x 'name = "syn"' "$lock" | grep -x "version = \"$KERNEL_SYN\"" >/dev/null || {
   echo "kernel-crates: trybuild's project did not use syn $KERNEL_SYN ($lock)" >&2
   exit 1
 }

@@ -31,7 +31,7 @@ want=$(tr ' ' '\n' <<<"$PUBLISHED" | sort | tr '\n' ' ')
 }
 target=${CARGO_TARGET_DIR:-target}
 for crate in $PUBLISHED; do
-  manifest=$(ls -d "$target"/package/"$crate"-*/Cargo.toml | head -n 1)
+  manifest=$(ls -d "$target"/package/"$crate"-*/Cargo.toml | sed -n 1p)
   for field in description documentation readme keywords categories license repository; do
     grep -qE "^$field = .+" "$manifest" || {
       echo "publish-check: $crate's package has no $field ($manifest)" >&2

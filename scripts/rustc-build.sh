@@ -55,12 +55,12 @@ EOF
 meta=$(cargo metadata --quiet --format-version 1 --manifest-path "$work/fetch/Cargo.toml")
 src_of() { # src_of NAME VERSION: the unpacked crate's directory
   local dir
-  dir=$(grep -o "\"manifest_path\":\"[^\"]*/$1-$2/Cargo.toml\"" <<<"$meta" | head -n 1 |
+  dir=$(grep -o "\"manifest_path\":\"[^\"]*/$1-$2/Cargo.toml\"" <<<"$meta" | sed -n 1p |
         sed -e 's/^"manifest_path":"//' -e 's#/Cargo.toml"$##')
   [ -n "$dir" ] && [ -f "$dir/src/lib.rs" ] || { echo "rustc-build: no sources of $1 $2 in cargo's registry" >&2; exit 1; }
   echo "$dir"
 }
-uid_version=$(grep -o '"name":"unicode-ident","version":"[^"]*"' <<<"$meta" | head -n 1 | sed 's/.*"version":"\([^"]*\)"/\1/')
+uid_version=$(grep -o '"name":"unicode-ident","version":"[^"]*"' <<<"$meta" | sed -n 1p | sed 's/.*"version":"\([^"]*\)"/\1/')
 [ -n "$uid_version" ] || { echo "rustc-build: proc-macro2 $KERNEL_PROC_MACRO2 resolved no unicode-ident" >&2; exit 1; }
 
 cfgs() { for c in "$@"; do printf -- '--cfg\n%s\n' "$c"; done; }
@@ -137,7 +137,7 @@ diff <(symbols "$out/cargo.o") <(symbols "$out/rustc-as-cargo.o") >&2 ||
   fail ".BTF_ids symbols differ between the rustc build and cargo's ($out)"
 [ "$(section "$out/rustc-plain.o")" = "$(section "$out/cargo.o")" ] ||
   fail ".BTF_ids bytes differ without cargo's variables ($out)"
-suffix() { symbols "$1" | grep -o '__BTF_ID__set8__ARCH_KFUNCS__[0-9a-f]*n' | head -n 1; }
+suffix() { symbols "$1" | grep -o '__BTF_ID__set8__ARCH_KFUNCS__[0-9a-f]*n' | sed -n 1p; }
 # Without cargo's variables the symbols are cargo's up to the crate hash.
 hash=$(suffix "$out/cargo.o"); hash=${hash##*__}; plain=$(suffix "$out/rustc-plain.o"); plain=${plain##*__}
 [ -n "$hash" ] && [ -n "$plain" ] && [ "$hash" != "$plain" ] || fail "no crate hash of its own without cargo's variables"
