@@ -1137,10 +1137,15 @@ pub fn resolve(file: &Path, opts: &ResolveOptions) -> Result<ResolveReport, Erro
                 .is_none_or(own_btf::strings_need_fixes)
         });
         if opts.src.btf.is_none() && opts.src.base.is_some() && may {
+            // The symbol tables too: a file that is written must pass every
+            // check a whole parse makes (`inspect` refuses a bad symbol
+            // name, so a repair must not go ahead on one).
             let full = crate::elf::load(
                 file,
                 crate::elf::Want {
                     btf_always: true,
+                    symbols: true,
+                    ids_only: true,
                     ..Default::default()
                 },
             )?;
