@@ -120,7 +120,8 @@ enum Cmd {
         /// Unresolved or ambiguous names, or no .BTF_ids, are errors.
         #[arg(long)]
         strict: bool,
-        /// Write here instead of in place.
+        /// Write here instead of in place (`-` or /dev/stdout: standard
+        /// output; a device or FIFO is written to as it is).
         #[arg(short, long)]
         output: Option<PathBuf>,
         /// Print a JSON report on stdout.
@@ -312,6 +313,13 @@ fn run() -> i32 {
             no_fsync: _,
             no_kernel_types,
         } => {
+            if json
+                && output
+                    .as_deref()
+                    .is_some_and(btf_ids_tool::write::is_stdout)
+            {
+                return fail("--json and -o to standard output would mix on stdout; pick one");
+            }
             let opts = ResolveOptions {
                 src: src.into(),
                 verbose,

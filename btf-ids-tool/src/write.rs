@@ -158,16 +158,57 @@ fn via_temporary(
     res
 }
 
-/// `-o dest`: the concatenation of `parts`. An existing device, FIFO or
-/// socket is written to as it is; anything else becomes a new regular file
-/// (a 0600 temporary renamed into place) with `input`'s permission bits
-/// made safe by [`safe_mode`].
+/// Whether `-o` names standard output: `-`, or one of the names Linux
+/// gives fd 1. Those are written through the descriptor, whatever it is:
+/// replacing the name would replace `/dev/stdout` itself when the shell
+/// redirected it to a regular file.
+pub fn is_stdout(dest: &Path) -> bool {
+    ["-", "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"]
+        .iter()
+        .any(|n| dest == Path::new(n))
+}
+
+/// Where a new file named `dest` goes: `dest`, or, when it is a symlink,
+/// the file it ends at (which need not exist yet), so that the link stays.
+fn through_links(dest: &Path) -> Result<PathBuf, Error> {
+    let mut at = dest.to_path_buf();
+    // As the kernel does: 40 links at most.
+    for _ in 0..40 {
+        match fs::symlink_metadata(&at) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let to = fs::read_link(&at)
+                    .map_err(|e| err(dest, format!("cannot read the symlink: {e}")))?;
+                at = dir_of(&at).join(to);
+            }
+            _ => return Ok(at),
+        }
+    }
+    Err(err(dest, "too many levels of symbolic links"))
+}
+
+/// `-o dest`: the concatenation of `parts`. Standard output, and an
+/// existing device, FIFO or socket, are written to as they are; anything
+/// else becomes a new regular file (a 0600 temporary renamed into place,
+/// beside the file a symlink ends at) with `input`'s permission bits made
+/// safe by [`safe_mode`].
 pub fn write_new(
     dest: &Path,
     parts: &[&[u8]],
     input: &Metadata,
     durable: bool,
 ) -> Result<(), Error> {
+    if is_stdout(dest) {
+        let mut out = std::io::stdout().lock();
+        for p in parts {
+            out.write_all(p)
+                .map_err(|e| err(dest, format!("cannot write: {e}")))?;
+        }
+        return out
+            .flush()
+            .map_err(|e| err(dest, format!("cannot write: {e}")));
+    }
+    let real = through_links(dest)?;
+    let dest = real.as_path();
     if let Ok(m) = fs::metadata(dest) {
         if m.is_dir() {
             return Err(err(dest, "is a directory"));
@@ -330,6 +371,45 @@ mod tests {
             .unwrap()
             .file_type()
             .is_char_device_like());
+    }
+
+    #[test]
+    fn the_temporary_is_private_from_the_start() {
+        let d = scratch("private");
+        let dest = d.join("out");
+        let (tmp, f) = temporary(&d, &dest).unwrap();
+        // Before any mode is set: nobody else may read what is written.
+        assert_eq!(f.metadata().unwrap().mode() & 0o777, 0o600);
+        assert_eq!(tmp.parent(), Some(d.as_path()), "beside the target");
+        assert!(tmp.file_name().unwrap().len() < 32, "a short name");
+        // A second one never reuses the first's name.
+        let (tmp2, _f2) = temporary(&d, &dest).unwrap();
+        assert_ne!(tmp, tmp2);
+    }
+
+    #[test]
+    fn a_symlinked_output_keeps_its_link() {
+        let d = scratch("link");
+        let input = d.join("in");
+        fs::write(&input, b"in").unwrap();
+        let m = fs::metadata(&input).unwrap();
+        fs::create_dir(d.join("real")).unwrap();
+        fs::write(d.join("real/out"), b"old").unwrap();
+        std::os::unix::fs::symlink("real/out", d.join("out")).unwrap();
+        write_new(&d.join("out"), &[b"new"], &m, false).unwrap();
+        assert!(fs::symlink_metadata(d.join("out"))
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(fs::read(d.join("real/out")).unwrap(), b"new");
+        // A link to nothing yet: the file is made where it points.
+        std::os::unix::fs::symlink("real/later", d.join("dangling")).unwrap();
+        write_new(&d.join("dangling"), &[b"x"], &m, false).unwrap();
+        assert_eq!(fs::read(d.join("real/later")).unwrap(), b"x");
+        // A loop is an error, not a hang.
+        std::os::unix::fs::symlink("loop", d.join("loop")).unwrap();
+        let e = write_new(&d.join("loop"), &[b"x"], &m, false).unwrap_err();
+        assert!(e.to_string().contains("symbolic links"), "{e}");
     }
 
     trait CharDevice {

@@ -2,7 +2,7 @@
 //! file"): in place, the same inode with only `.BTF_ids` bytes changed,
 //! links, symlinks, owner, mode and xattrs kept; `-o` through a private
 //! temporary, never handing a setuid bit to a new owner, and writing to a
-//! device as it is; inputs that are not regular files refused at once;
+//! device, a FIFO or stdout as it is; inputs that are not regular files refused at once;
 //! names up to NAME_MAX.
 
 mod common;
@@ -132,15 +132,68 @@ fn effective_uid() -> u32 {
 }
 
 #[test]
-fn output_to_a_device_writes_to_it() {
+fn output_to_a_device_a_fifo_or_stdout_writes_to_it() {
+    use std::os::unix::fs::FileTypeExt;
     let dir = scratch("identity-dev");
     let obj = object(&dir);
     let before = std::fs::read(&obj).unwrap();
+    let want = expected(&dir, &obj);
     ok(&resolve(&["-o", "/dev/null"], &obj));
-    assert!(std::os::unix::fs::FileTypeExt::is_char_device(
-        &std::fs::metadata("/dev/null").unwrap().file_type()
-    ));
+    assert!(std::fs::metadata("/dev/null")
+        .unwrap()
+        .file_type()
+        .is_char_device());
     assert_eq!(std::fs::read(&obj).unwrap(), before);
+
+    // A FIFO gets the resolved bytes and stays a FIFO.
+    let fifo = dir.join("out.fifo");
+    ok(&run(Command::new("mkfifo").arg(&fifo)));
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).unwrap())
+    };
+    ok(&resolve(&["-o", fifo.to_str().unwrap()], &obj));
+    assert_eq!(reader.join().unwrap(), want, "what the FIFO carried");
+    assert!(std::fs::symlink_metadata(&fifo)
+        .unwrap()
+        .file_type()
+        .is_fifo());
+
+    // Standard output, a pipe here, is written as it is.
+    for name in ["/dev/stdout", "-"] {
+        let out = resolve(&["-o", name], &obj);
+        ok(&out);
+        assert_eq!(out.stdout, want, "what stdout carried for -o {name}");
+    }
+    // The JSON report would mix with the object: refused.
+    let out = resolve(&["--json", "-o", "-"], &obj);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--json"));
+    // Redirected to a regular file, stdout is written through its
+    // descriptor: /dev/stdout, a symlink, must not be replaced.
+    let redirected = dir.join("redirected.o");
+    let status = Command::new("timeout")
+        .arg("20")
+        .arg(ours())
+        .args(["resolve", "-o", "/dev/stdout"])
+        .arg(&obj)
+        .stdout(std::fs::File::create(&redirected).unwrap())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(std::fs::read(&redirected).unwrap(), want);
+    assert!(std::fs::symlink_metadata("/dev/stdout")
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(std::fs::read(&obj).unwrap(), before, "-o left the input");
+    let left: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| n.to_string_lossy().starts_with(".btfids"))
+        .collect();
+    assert!(left.is_empty(), "temporaries left: {left:?}");
 }
 
 #[test]
