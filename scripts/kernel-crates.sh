@@ -3,7 +3,7 @@
 # holds syn 2.0.106, quote 1.0.40 and proc-macro2 1.0.101, and its
 # rust/Makefile builds syn with the features of KERNEL_SYN_FEATURES below
 # (`extra-traits`, `fold` and `visit` are left out: "may be enabled if
-# needed"). This script copies btf-ids-flags, btf-ids-macros,
+# needed"). This script copies btf-ids-abi, btf-ids-macros,
 # btf-ids-runtime and ui-tests into a scratch workspace that pins those
 # versions and that feature set, checks with `cargo tree` that it got exactly
 # them, and runs the macros' unit tests and the trybuild UI tests there
@@ -31,7 +31,7 @@ ws=$scratch/ws
 mkdir -p "$ws"
 # The copies and the lock are made anew (cargo then moves the three crates to
 # the kernel's versions); the build (target/) is kept.
-for crate in btf-ids-flags btf-ids-macros btf-ids-runtime ui-tests; do
+for crate in btf-ids-abi btf-ids-macros btf-ids-runtime ui-tests; do
   rm -rf "${ws:?}/$crate"
   mkdir -p "$ws/$crate"
   (cd "$root/$crate" && tar --exclude=./target -cf - .) | (cd "$ws/$crate" && tar -xf -)
@@ -45,13 +45,13 @@ cat >"$ws/Cargo.toml" <<EOF
 # Made by scripts/kernel-crates.sh: the macros against the kernel's crates.
 [workspace]
 resolver = "2"
-members = ["btf-ids-flags", "btf-ids-macros", "btf-ids-runtime", "ui-tests"]
+members = ["btf-ids-abi", "btf-ids-macros", "btf-ids-runtime", "ui-tests"]
 
 [workspace.package]
 $package
 
 [workspace.dependencies]
-btf-ids-flags = { path = "btf-ids-flags", version = "0.1.0" }
+btf-ids-abi = { path = "btf-ids-abi", version = "0.1.0" }
 btf-ids-macros = { path = "btf-ids-macros", version = "0.1.0" }
 btf-ids-runtime = { path = "btf-ids-runtime", version = "0.1.0" }
 proc-macro2 = "=$KERNEL_PROC_MACRO2"

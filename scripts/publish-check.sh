@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PUBLISHED="btf-ids-flags btf-ids-macros btf-ids-runtime btf-ids-kernel btf-ids-tool"
+PUBLISHED="btf-ids-abi btf-ids-macros btf-ids-runtime btf-ids-kernel btf-ids-tool"
 
 # --allow-dirty: it is a dry run, and a developer's tree may have changes.
 out=$(cargo publish --workspace --dry-run --allow-dirty 2>&1) || {

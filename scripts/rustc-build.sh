@@ -91,15 +91,15 @@ host_lib syn 2021 "$(src_of syn $KERNEL_SYN)/src/lib.rs" "${syn_cfgs[@]}" --exte
   --extern unicode_ident
 
 echo "rustc-build: btf-ids"
-host_lib btf_ids_flags 2021 "$root/btf-ids-flags/src/lib.rs"
+host_lib btf_ids_abi 2021 "$root/btf-ids-abi/src/lib.rs"
 echo "  RUSTC P btf_ids_macros"
 $RUSTC --edition=2021 --crate-type proc-macro --crate-name btf_ids_macros -O \
-  --extern proc_macro --extern proc_macro2 --extern quote --extern syn --extern btf_ids_flags \
+  --extern proc_macro --extern proc_macro2 --extern quote --extern syn --extern btf_ids_abi \
   -L "$out" --out-dir "$out" "$root/btf-ids-macros/src/lib.rs"
 echo "  RUSTC L btf_ids_runtime"
 $RUSTC --edition=2021 --crate-type rlib --crate-name btf_ids_runtime -O \
   --cfg 'feature="default"' --cfg 'feature="debug-info-btf"' \
-  --extern btf_ids_flags --extern "btf_ids_macros=$out/libbtf_ids_macros.so" \
+  --extern btf_ids_abi --extern "btf_ids_macros=$out/libbtf_ids_macros.so" \
   -L "$out" --out-dir "$out" "$root/btf-ids-runtime/src/lib.rs"
 
 # The user crate, three times without cargo and once with it.

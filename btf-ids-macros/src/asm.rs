@@ -233,10 +233,12 @@ mod tests {
     #[test]
     fn a_slot_is_the_five_directives_of_btf_id() {
         let mut block = Block::open();
-        block.slot("__BTF_ID__func__f__1");
-        assert!(block
-            .text
-            .ends_with("__btf_ids_slot __BTF_ID__func__f__1\n"));
+        let sym = format!(
+            "{}__1",
+            crate::symbol::entry_head(crate::symbol::Kind::Func, "f")
+        );
+        block.slot(&sym);
+        assert!(block.text.ends_with(&format!("__btf_ids_slot {sym}\n")));
         let body: Vec<&str> = SLOT_MACRO.lines().collect();
         assert_eq!(
             body,

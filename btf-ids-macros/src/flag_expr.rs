@@ -6,7 +6,7 @@
 //! resolve, type-check, borrow-check and evaluate: a tenth of the build time
 //! of a crate with thousands of set8 entries (measured in
 //! docs/BENCHMARKS.md). So an expression made only of the kernel's `KF_*`
-//! names (the table of `btf-ids-flags`), `u32` literals, `|` and parentheses
+//! names (the table of `btf-ids-abi`), `u32` literals, `|` and parentheses
 //! is evaluated here and written as a number.
 //!
 //! Rustc still resolves each name where it was written: every block that
@@ -80,11 +80,9 @@ fn term(tt: TokenTree, names: &mut Vec<Ident>) -> Option<u32> {
     match tt {
         TokenTree::Ident(ident) => {
             let text = ident.to_string();
-            let flag = btf_ids_flags::KF_FLAGS
-                .iter()
-                .find(|(name, _)| *name == text)?;
+            let flag = btf_ids_abi::flags::KfFlag::from_name(&text)?;
             names.push(ident);
-            Some(flag.1)
+            Some(flag.bit())
         }
         TokenTree::Literal(lit) => u32_literal(&lit),
         TokenTree::Group(g) if g.delimiter() == Delimiter::Parenthesis => {

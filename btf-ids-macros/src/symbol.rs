@@ -12,59 +12,14 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// The section every block goes to, as in `BTF_IDS_SECTION`.
-pub const SECTION: &str = ".BTF_ids";
+use btf_ids_abi::names::{EntryHead, SetName};
+pub use btf_ids_abi::names::{IdKind as Kind, SetKind as SetLayout, BTF_IDS_SECTION as SECTION};
 
 /// Number of blocks (lists, sets, entries) named so far in this crate.
 ///
 /// rustc loads the proc-macro once per crate it compiles and expands macros
 /// in a fixed order, so the numbering is deterministic for a given source.
 static COUNTER: AtomicU64 = AtomicU64::new(0);
-
-/// The kind word between `__BTF_ID__` and the name, as `BTF_ID(prefix, name)`
-/// spells it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Kind {
-    Struct,
-    Union,
-    Typedef,
-    Func,
-}
-
-impl Kind {
-    pub fn word(self) -> &'static str {
-        match self {
-            Kind::Struct => "struct",
-            Kind::Union => "union",
-            Kind::Typedef => "typedef",
-            Kind::Func => "func",
-        }
-    }
-
-    pub const ALL: [Kind; 4] = [Kind::Struct, Kind::Union, Kind::Typedef, Kind::Func];
-
-    pub fn from_word(word: &str) -> Option<Kind> {
-        Kind::ALL.into_iter().find(|k| k.word() == word)
-    }
-}
-
-/// Which of the two set layouts a block has.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SetLayout {
-    /// `struct btf_id_set`: u32 cnt, then u32 ids.
-    Set,
-    /// `struct btf_id_set8`: u32 cnt, u32 flags, then (id, flags) pairs.
-    Set8,
-}
-
-impl SetLayout {
-    fn word(self) -> &'static str {
-        match self {
-            SetLayout::Set => "set",
-            SetLayout::Set8 => "set8",
-        }
-    }
-}
 
 /// An error if `ident` is not ASCII: every name the macros take goes into an
 /// assembler symbol (a `__BTF_ID__` entry, a label, a kfunc's own symbol)
@@ -98,7 +53,7 @@ pub fn entry(kind: Kind, name: &str) -> String {
 /// `__BTF_ID__<kind>__<name>`: an entry symbol without its unique tail, for
 /// a `#[kfunc]` twin to complete (see [`unique_tail`]).
 pub fn entry_head(kind: Kind, name: &str) -> String {
-    format!("__BTF_ID__{}__{}", kind.word(), name)
+    EntryHead(kind, name).to_string()
 }
 
 /// `__<unique>`: the tail [`entry`] puts after the name.
@@ -112,7 +67,12 @@ pub fn unique_tail() -> String {
 /// the name and insists each set name occurs once in the object, so the suffix
 /// keeps two crates (or two modules) with a set of the same name apart.
 pub fn set(layout: SetLayout, name: &str, suffix: &str) -> String {
-    format!("__BTF_ID__{}__{}__{}", layout.word(), name, suffix)
+    SetName {
+        kind: layout,
+        name,
+        unique: Some(suffix),
+    }
+    .to_string()
 }
 
 /// The label the typed view reaches the data through.
@@ -267,10 +227,12 @@ mod tests {
     #[test]
     fn entry_name_cuts_back_to_the_type_name() {
         let sym = entry(Kind::Struct, "foo__bar");
-        let rest = sym.strip_prefix("__BTF_ID__struct__").unwrap();
-        // resolve_btfids: cut at the last '_', which must follow another '_'.
-        let cut = rest.rfind('_').unwrap();
-        assert_eq!(&rest[cut - 1..cut], "_");
-        assert_eq!(&rest[..cut - 1], "foo__bar");
+        assert_eq!(
+            btf_ids_abi::names::parse(sym.as_bytes()),
+            Ok(Some(btf_ids_abi::names::BtfIdName::Entry {
+                kind: Kind::Struct,
+                name: b"foo__bar"
+            }))
+        );
     }
 }

@@ -55,9 +55,9 @@
 #![warn(missing_docs)]
 
 /// `KF_*` kfunc flags and `BTF_SET8_KFUNCS`, with the kernel's names and
-/// bit values (the `btf-ids-flags` crate).
+/// bit values (the `btf-ids-abi` crate).
 pub mod flags {
-    pub use btf_ids_flags::*;
+    pub use btf_ids_abi::flags::*;
 }
 pub mod insn;
 pub mod kernel;

@@ -6,7 +6,21 @@
 //! `N` is the number of entries declared; the count a set reports is the one
 //! resolve_btfids wrote, which is `N` after a successful resolve and 0 before.
 
+use btf_ids_abi::layout;
+use core::mem::{offset_of, size_of};
 use core::ops::Index;
+
+// The views are the ABI crate's layouts: checked when this crate builds.
+const _: () = {
+    assert!(size_of::<BtfIdList<3>>() == 3 * layout::ID_SIZE);
+    assert!(offset_of!(BtfIdSet<3>, ids) == layout::SET_HEADER);
+    assert!(size_of::<BtfIdSet<3>>() == layout::SET_HEADER + 3 * layout::ID_SIZE);
+    assert!(offset_of!(BtfIdSet8<3>, flags) == layout::SET8_FLAGS_OFFSET);
+    assert!(offset_of!(BtfIdSet8<3>, pairs) == layout::SET8_HEADER);
+    assert!(size_of::<BtfIdSet8Pair>() == layout::SET8_ENTRY);
+    assert!(offset_of!(BtfIdSet8Pair, flags) == layout::SET8_ENTRY_FLAGS_OFFSET);
+    assert!(size_of::<BtfIdSet8<3>>() == layout::SET8_HEADER + 3 * layout::SET8_ENTRY);
+};
 
 /// A `BTF_ID_LIST`: IDs in declaration order, `BTF_ID_UNUSED` slots stay 0.
 ///

@@ -21,6 +21,7 @@ use crate::btf::{kind, Btf};
 use crate::cmd::BtfBytes;
 use crate::elf::ElfInfo;
 use crate::flags::{BTF_SET8_KFUNCS, KF_FASTCALL};
+use crate::ids::set8_symbol;
 use crate::resolve::Collected;
 use crate::Error;
 use std::collections::{BTreeMap, HashSet};
@@ -58,7 +59,7 @@ pub fn kfuncs_of(
                     return Err(Error::new(format!(
                         "kfunc with BTF id {id} has inconsistent flags across BTF ID sets: {old:#x} != {fl:#x}"
                     ))
-                    .symbol(&format!("__BTF_ID__set8__{}", String::from_utf8_lossy(s.name))));
+                    .symbol(&set8_symbol(&String::from_utf8_lossy(s.name))));
                 }
             }
             out.insert(id, fl);

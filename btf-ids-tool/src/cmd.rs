@@ -2,7 +2,7 @@
 //! return a report (or an [`Error`]); `main.rs` only prints.
 
 use crate::btf::{kind_name, Btf, NoVisitor, TypeVisitor};
-use crate::elf::ElfInfo;
+use crate::elf::{ElfInfo, BTF_IDS_SECTION, BTF_ID_PREFIX};
 use crate::flags::{kf_names, set_flag_names};
 use crate::ids::IdKind;
 use crate::layout::{EntryKind, Group, GroupKind, Plan};
@@ -863,7 +863,7 @@ pub fn inspect_to(
 
 fn text_head(r: &InspectReport) -> String {
     format!(
-        "{}: ELF{} {}-endian, .BTF_ids at file offset {:#x}, address {:#x}, {} bytes\n",
+        "{}: ELF{} {}-endian, {BTF_IDS_SECTION} at file offset {:#x}, address {:#x}, {} bytes\n",
         r.file, r.class, r.endian, r.section_offset, r.section_address, r.section_size
     )
 }
@@ -979,6 +979,7 @@ pub struct ResolveOptions {
 #[derive(Debug, Clone, Serialize)]
 pub struct Ambiguous {
     /// Kind.
+    #[serde(serialize_with = "crate::ids::serialize_kind")]
     pub kind: IdKind,
     /// Name.
     pub name: String,
@@ -990,6 +991,7 @@ pub struct Ambiguous {
 #[derive(Debug, Clone, Serialize)]
 pub struct Unresolved {
     /// Kind.
+    #[serde(serialize_with = "crate::ids::serialize_kind")]
     pub kind: IdKind,
     /// Name.
     pub name: String,
@@ -1120,11 +1122,15 @@ pub fn resolve(file: &Path, opts: &ResolveOptions) -> Result<ResolveReport, Erro
     };
     let (Some(sec), true) = (elf.btf_ids, elf.has_symtab) else {
         if opts.strict {
-            return Err(Error::new("Cannot find .BTF_ids or symbols sections (--strict)").file(&f));
+            return Err(Error::new(format!(
+                "Cannot find {BTF_IDS_SECTION} or symbols sections (--strict)"
+            ))
+            .file(&f));
         }
         if opts.verbose >= 1 {
-            rep.debug
-                .push("Cannot find .BTF_ids or symbols sections, nothing to do".into());
+            rep.debug.push(format!(
+                "Cannot find {BTF_IDS_SECTION} or symbols sections, nothing to do"
+            ));
         }
         rep.nothing_to_do = true;
         // Still make a module's own BTF acceptable to the kernel, when it
@@ -1172,9 +1178,11 @@ pub fn resolve(file: &Path, opts: &ResolveOptions) -> Result<ResolveReport, Erro
     };
     if opts.strict {
         if let Some(s) = elf.stray.first() {
-            return Err(Error::new("__BTF_ID__ symbol outside .BTF_ids")
-                .symbol(&s.name)
-                .file(&f));
+            return Err(
+                Error::new(format!("{BTF_ID_PREFIX} symbol outside {BTF_IDS_SECTION}"))
+                    .symbol(&s.name)
+                    .file(&f),
+            );
         }
     }
     // Symbol errors come first, as in resolve_btfids.

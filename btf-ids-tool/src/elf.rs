@@ -18,22 +18,7 @@ use object::read::{Object, ObjectSection, ObjectSymbol, ObjectSymbolTable, ReadR
 use object::{FileKind, SectionKind, SymbolKind, SymbolSection};
 use std::path::Path;
 
-/// Name of the section the macros and btf_ids.h emit into.
-pub const BTF_IDS_SECTION: &str = ".BTF_ids";
-/// Name of the BTF section.
-pub const BTF_SECTION: &str = ".BTF";
-/// Prefix of every symbol that resolve_btfids patches.
-pub const BTF_ID_PREFIX: &[u8] = b"__BTF_ID__";
-
-/// Whether `name` starts with [`BTF_ID_PREFIX`] (two loads, no `memcmp`
-/// call: every symbol of a file is asked).
-#[inline]
-pub fn has_btf_id_prefix(name: &[u8]) -> bool {
-    match name.first_chunk::<10>() {
-        Some(p) => *p == *b"__BTF_ID__",
-        None => false,
-    }
-}
+pub use btf_ids_abi::names::{has_btf_id_prefix, BTF_IDS_SECTION, BTF_ID_PREFIX, BTF_SECTION};
 
 /// One section's placement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

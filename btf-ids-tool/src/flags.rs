@@ -1,15 +1,15 @@
-//! KF_* kfunc flag names for reports: the values are btf-ids-runtime's
+//! KF_* kfunc flag names for reports: the values are btf-ids-abi's
 //! (include/linux/btf.h, up to KF_IMPLICIT_ARGS from 7.0; KF_TRUSTED_ARGS is
 //! kept for 6.12 objects), plus the set8 header flag.
 
-pub use btf_ids_runtime::flags::{BTF_SET8_KFUNCS, KF_FASTCALL, KF_FLAGS};
+pub use btf_ids_abi::flags::{BTF_SET8_KFUNCS, KF_FASTCALL, KF_FLAGS};
 
 /// Names of the flags set in `v`; unknown bits come out as `0x...`.
 pub fn kf_names(v: u32) -> Vec<String> {
-    let mut out: Vec<String> = btf_ids_runtime::flags::flag_names(v)
+    let mut out: Vec<String> = btf_ids_abi::flags::flag_names(v)
         .map(str::to_owned)
         .collect();
-    let rest = btf_ids_runtime::flags::unknown_bits(v);
+    let rest = btf_ids_abi::flags::unknown_bits(v);
     if rest != 0 {
         out.push(format!("{rest:#x}"));
     }

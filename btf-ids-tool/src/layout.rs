@@ -8,7 +8,7 @@
 //! set or the end of the section. A 4-byte slot without an id symbol is an
 //! unused slot (`BTF_ID_UNUSED`).
 
-use crate::elf::{ElfInfo, SectionInfo};
+use crate::elf::{has_btf_id_prefix, ElfInfo, SectionInfo, BTF_IDS_SECTION, BTF_ID_PREFIX};
 use crate::ids::{parse_symbol, IdKind, Parsed};
 use crate::Error;
 use serde::Serialize;
@@ -205,14 +205,14 @@ impl<'e, 'a> Plan<'e, 'a> {
     /// size.
     pub fn new(elf: &'e ElfInfo<'a>) -> Result<Self, Error> {
         let Some(sec) = elf.btf_ids else {
-            return Err(Error::new("no .BTF_ids section"));
+            return Err(Error::new(format!("no {BTF_IDS_SECTION} section")));
         };
         if !elf.has_symtab {
             return Err(Error::new("no symbol table (SHT_SYMTAB)"));
         }
         if let Some(s) = elf.stray.first() {
             return Err(Error::new(format!(
-                "symbol index {}: __BTF_ID__ symbol outside .BTF_ids",
+                "symbol index {}: {BTF_ID_PREFIX} symbol outside {BTF_IDS_SECTION}",
                 s.index
             ))
             .symbol(&s.name));
@@ -224,10 +224,10 @@ impl<'e, 'a> Plan<'e, 'a> {
             let rel = sym.value.wrapping_sub(sec.address);
             if sym.value < sec.address
                 || rel > sec.size
-                || (rel == sec.size && sym.name.starts_with(b"__BTF_ID__"))
+                || (rel == sec.size && has_btf_id_prefix(sym.name))
             {
                 return Err(Error::new(format!(
-                    "symbol value {:#x} outside .BTF_ids ({:#x}+{:#x})",
+                    "symbol value {:#x} outside {BTF_IDS_SECTION} ({:#x}+{:#x})",
                     sym.value, sec.address, sec.size
                 ))
                 .symbol(&sym.name_str()));
@@ -257,7 +257,7 @@ impl<'e, 'a> Plan<'e, 'a> {
                     }
                     if rel.checked_add(sym.size).is_none_or(|e| e > sec.size) {
                         return Err(Error::new(format!(
-                            "set {:#x}+{:#x} runs past the end of .BTF_ids ({:#x})",
+                            "set {:#x}+{:#x} runs past the end of {BTF_IDS_SECTION} ({:#x})",
                             rel, sym.size, sec.size
                         ))
                         .symbol(&sym.name_str()));

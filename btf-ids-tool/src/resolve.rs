@@ -21,7 +21,7 @@
 //! (a set symbol smaller than its header, a name without `__<n>` suffix).
 
 use crate::btf::{Btf, TypeVisitor};
-use crate::elf::{ElfInfo, SectionInfo};
+use crate::elf::{ElfInfo, SectionInfo, BTF_IDS_SECTION};
 use crate::ids::{parse_symbol, IdKind, Parsed};
 use crate::names::{
     cstr_prefix_key, cstr_word_key, hash_cstr, hash_name, prefix_key, word_key, NameTable,
@@ -294,7 +294,7 @@ impl<'a> Collected<'a> {
                         Some(end) if end <= sec.size => {}
                         _ => {
                             return Err(Error::new(format!(
-                                "set runs past the end of .BTF_ids ({:#x}+{:#x} > {:#x})",
+                                "set runs past the end of {BTF_IDS_SECTION} ({:#x}+{:#x} > {:#x})",
                                 rel, sym.size, sec.size
                             ))
                             .symbol(&sym.name_str()))
@@ -495,7 +495,7 @@ impl<'a> Collected<'a> {
                 .filter(|&end| end <= ids.len())
                 .ok_or_else(|| {
                     Error::new(format!(
-                        "set '{}' count {cnt} runs past the end of .BTF_ids",
+                        "set '{}' count {cnt} runs past the end of {BTF_IDS_SECTION}",
                         String::from_utf8_lossy(s.name)
                     ))
                 })?;

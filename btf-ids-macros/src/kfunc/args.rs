@@ -1,84 +1,14 @@
-//! Parameter names as the verifier reads them, and what a type looks like
-//! from its syntax.
-//!
-//! The table mirrors `btf_ids_runtime::kfunc::ArgAnnotation` (the proc-macro
-//! cannot depend on the crate that re-exports it); a test in the `tests`
-//! member checks that both read every name the same way.
+//! Parameter names as the verifier reads them (the ABI crate's one table),
+//! and what a type looks like from its syntax.
 
 use syn::Type;
 
-/// What a parameter's type must be for its annotation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Class {
-    Any,
-    Integer,
-    Pointer,
-}
-
-/// An annotation: the variant name in `ArgAnnotation`, the suffix (or whole
-/// name) and the class its type needs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Annotation {
-    pub variant: &'static str,
-    pub suffix: &'static str,
-    pub class: Class,
-}
-
-const fn ann(variant: &'static str, suffix: &'static str, class: Class) -> Annotation {
-    Annotation {
-        variant,
-        suffix,
-        class,
-    }
-}
-
-pub const NONE: Annotation = ann("None", "", Class::Any);
-
-/// Suffixes in matching order: a longer suffix that ends with a shorter one
-/// comes first.
-const SUFFIXES: [Annotation; 17] = [
-    ann("ArenaNullable", "__arena__nullable", Class::Pointer),
-    ann("RefcountedKptr", "__refcounted_kptr", Class::Pointer),
-    ann("NonownAllowed", "__nonown_allowed", Class::Pointer),
-    ann("IrqFlag", "__irq_flag", Class::Pointer),
-    ann("Nullable", "__nullable", Class::Pointer),
-    ann("Uninit", "__uninit", Class::Pointer),
-    ann("Alloc", "__alloc", Class::Pointer),
-    ann("Arena", "__arena", Class::Pointer),
-    ann("Iter", "__iter", Class::Pointer),
-    ann("Prog", "__prog", Class::Pointer),
-    ann("ConstSize", "__szk", Class::Integer),
-    ann("Ignore", "__ign", Class::Any),
-    ann("Opt", "__opt", Class::Pointer),
-    ann("Str", "__str", Class::Pointer),
-    ann("Map", "__map", Class::Pointer),
-    ann("Size", "__sz", Class::Integer),
-    ann("Const", "__k", Class::Integer),
-];
-
-/// Names the verifier matches whole.
-const WHOLE: [Annotation; 2] = [
-    ann("RdonlyBufSize", "rdonly_buf_size", Class::Integer),
-    ann("RdwrBufSize", "rdwr_buf_size", Class::Integer),
-];
+pub use btf_ids_abi::args::{ArgAnnotation as Annotation, ArgClass as Class};
 
 /// The annotation a parameter name carries (`btf_param_match_suffix`: the
 /// name must be strictly longer than the suffix).
 pub fn annotation(name: &str) -> Annotation {
-    if let Some(a) = WHOLE.iter().find(|a| a.suffix == name) {
-        return *a;
-    }
-    SUFFIXES
-        .iter()
-        .find(|a| name.len() > a.suffix.len() && name.ends_with(a.suffix))
-        .copied()
-        .unwrap_or(NONE)
-}
-
-impl Annotation {
-    pub fn is_size(self) -> bool {
-        matches!(self.variant, "Size" | "ConstSize")
-    }
+    Annotation::of(name)
 }
 
 /// What the syntax of a type says about it.
@@ -207,13 +137,13 @@ mod tests {
 
     #[test]
     fn suffixes_follow_the_kernel_rule() {
-        assert_eq!(annotation("mem__sz").variant, "Size");
-        assert_eq!(annotation("buf__szk").variant, "ConstSize");
-        assert_eq!(annotation("id__k").variant, "Const");
-        assert_eq!(annotation("p__arena__nullable").variant, "ArenaNullable");
-        assert_eq!(annotation("__sz").variant, "None");
-        assert_eq!(annotation("rdonly_buf_size").variant, "RdonlyBufSize");
-        assert_eq!(annotation("x_rdonly_buf_size").variant, "None");
+        assert_eq!(annotation("mem__sz"), Annotation::Size);
+        assert_eq!(annotation("buf__szk"), Annotation::ConstSize);
+        assert_eq!(annotation("id__k"), Annotation::Const);
+        assert_eq!(annotation("p__arena__nullable"), Annotation::ArenaNullable);
+        assert_eq!(annotation("__sz"), Annotation::None);
+        assert_eq!(annotation("rdonly_buf_size"), Annotation::RdonlyBufSize);
+        assert_eq!(annotation("x_rdonly_buf_size"), Annotation::None);
     }
 
     #[test]

@@ -1,92 +1,14 @@
-//! The flag words of `#[kfunc(...)]`: the kernel's `KF_*` names in lower case.
+//! The flag words of `#[kfunc(...)]`: the kernel's `KF_*` names in lower case
+//! (`btf_ids_abi::flags::KfFlag` spells both).
 
 use proc_macro2::{Span, TokenStream, TokenTree};
 use syn::ext::IdentExt;
 use syn::parse::{ParseStream, Parser};
 use syn::{Ident, Token};
 
-/// One known flag: the attribute word and the constant in
-/// `btf_ids_runtime::flags`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Flag {
-    Acquire,
-    Release,
-    RetNull,
-    TrustedArgs,
-    Sleepable,
-    Destructive,
-    Rcu,
-    IterNew,
-    IterNext,
-    IterDestroy,
-    RcuProtected,
-    Fastcall,
-    ArenaRet,
-    ArenaArg1,
-    ArenaArg2,
-    ImplicitArgs,
-}
-
-impl Flag {
-    pub const ALL: [Flag; 16] = [
-        Flag::Acquire,
-        Flag::Release,
-        Flag::RetNull,
-        Flag::TrustedArgs,
-        Flag::Sleepable,
-        Flag::Destructive,
-        Flag::Rcu,
-        Flag::IterNew,
-        Flag::IterNext,
-        Flag::IterDestroy,
-        Flag::RcuProtected,
-        Flag::Fastcall,
-        Flag::ArenaRet,
-        Flag::ArenaArg1,
-        Flag::ArenaArg2,
-        Flag::ImplicitArgs,
-    ];
-
-    pub fn word(self) -> &'static str {
-        match self {
-            Flag::Acquire => "acquire",
-            Flag::Release => "release",
-            Flag::RetNull => "ret_null",
-            Flag::TrustedArgs => "trusted_args",
-            Flag::Sleepable => "sleepable",
-            Flag::Destructive => "destructive",
-            Flag::Rcu => "rcu",
-            Flag::IterNew => "iter_new",
-            Flag::IterNext => "iter_next",
-            Flag::IterDestroy => "iter_destroy",
-            Flag::RcuProtected => "rcu_protected",
-            Flag::Fastcall => "fastcall",
-            Flag::ArenaRet => "arena_ret",
-            Flag::ArenaArg1 => "arena_arg1",
-            Flag::ArenaArg2 => "arena_arg2",
-            Flag::ImplicitArgs => "implicit_args",
-        }
-    }
-
-    /// The constant's name in `btf_ids_runtime::flags`.
-    pub fn constant(self) -> String {
-        format!("KF_{}", self.word().to_ascii_uppercase())
-    }
-
-    /// The flag's bit, from the one table of `btf-ids-flags`.
-    pub fn value(self) -> u32 {
-        let name = self.constant();
-        btf_ids_flags::KF_FLAGS
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| *v)
-            .expect("every #[kfunc] flag word is a KF_* flag of btf-ids-flags")
-    }
-
-    fn from_word(word: &str) -> Option<Flag> {
-        Flag::ALL.into_iter().find(|f| f.word() == word)
-    }
-}
+/// One known flag: the attribute word, the kernel name and the bit all come
+/// from the ABI crate's one table.
+pub use btf_ids_abi::flags::KfFlag as Flag;
 
 /// A flag as written, with the span of its word.
 #[derive(Clone, Copy)]
@@ -175,7 +97,7 @@ fn unknown(word: &Ident, text: &str) -> syn::Error {
             format!(
                 "unknown kfunc flag `{text}`: write `{}` (the lower-case name of {})",
                 flag.word(),
-                flag.constant()
+                flag.name()
             ),
         );
     }
@@ -217,15 +139,5 @@ mod tests {
         assert_eq!(distance("aquire", "acquire"), 1);
         assert_eq!(distance("sleepabel", "sleepable"), 2);
         assert_eq!(distance("", "rcu"), 3);
-    }
-
-    #[test]
-    fn constants_are_the_kernel_names() {
-        assert_eq!(Flag::RetNull.constant(), "KF_RET_NULL");
-        assert_eq!(Flag::ArenaArg2.constant(), "KF_ARENA_ARG2");
-        for flag in Flag::ALL {
-            assert!(flag.value().is_power_of_two(), "{flag:?}");
-        }
-        assert_eq!(Flag::RetNull.value(), 1 << 2);
     }
 }

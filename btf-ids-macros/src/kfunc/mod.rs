@@ -80,11 +80,11 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
         .filter(|a| a.path().is_ident("cfg"))
         .collect();
 
-    let flags_value = given.iter().fold(0u32, |acc, g| acc | g.flag.value());
+    let flags_value = given.iter().fold(0u32, |acc, g| acc | g.flag.bit());
     let flags = Literal::u32_unsuffixed(flags_value);
     let arg_entries = report.params.iter().map(|p| {
         let pname = &p.name;
-        let variant = format_ident!("{}", p.annotation.variant);
+        let variant = format_ident!("{}", p.annotation.variant_name());
         quote! {
             #rt::kfunc::KfuncArg {
                 name: #pname,

@@ -113,7 +113,7 @@ pub fn restore(data: &[u8], base: Option<&[u8]>) -> Result<Restored, String> {
         // What BTF_SET8_START (0) or BTF_KFUNCS_START (BTF_SET8_KFUNCS)
         // wrote; resolve_btfids leaves it.
         let set_flags = rd(shipped, off + 4)?;
-        if set_flags & !btf_ids_runtime::flags::BTF_SET8_KFUNCS != 0 {
+        if set_flags & !btf_ids_abi::flags::BTF_SET8_KFUNCS != 0 {
             return Err(format!(
                 "set8 {name}: header flags {set_flags:#x}, not what btf_ids.h writes"
             ));

@@ -202,7 +202,7 @@ pub fn signature<'a>(f: &'a ItemFn, given: &[Given], errors: &mut Vec<syn::Error
     // those checks, made below, are stricter than the by-value rules.
     let covered: Vec<bool> = (0..params.len())
         .map(|i| {
-            params[i].annotation.class != Class::Any
+            params[i].annotation.class() != Class::Any
                 || (i == 0 && has(Flag::ArenaArg1).is_some())
                 || (i == 1 && has(Flag::ArenaArg2).is_some())
                 || params.get(i + 1).is_some_and(|n| n.annotation.is_size())
@@ -447,12 +447,12 @@ pub fn signature<'a>(f: &'a ItemFn, given: &[Given], errors: &mut Vec<syn::Error
     // The argument annotations.
     for (i, p) in params.iter().enumerate() {
         let a = p.annotation;
-        let what = if a.suffix.starts_with("__") {
-            format!("ends in `{}`", a.suffix)
+        let what = if a.suffix().starts_with("__") {
+            format!("ends in `{}`", a.suffix())
         } else {
-            format!("is the verifier's `{}`", a.suffix)
+            format!("is the verifier's `{}`", a.suffix())
         };
-        match (a.class, args::shape(p.ty)) {
+        match (a.class(), args::shape(p.ty)) {
             (Class::Any, _) | (_, Shape::Unknown) => {}
             (Class::Integer, Shape::Integer) | (Class::Pointer, Shape::Pointer) => {}
             (Class::Integer, _) => errors.push(syn::Error::new_spanned(
@@ -472,7 +472,7 @@ pub fn signature<'a>(f: &'a ItemFn, given: &[Given], errors: &mut Vec<syn::Error
                 ),
             )),
         }
-        if a.variant == "Uninit" && points_to(p.ty, "bpf_dynptr") {
+        if a == args::Annotation::Uninit && points_to(p.ty, "bpf_dynptr") {
             errors.push(syn::Error::new_spanned(
                 p.ty,
                 format!(
@@ -484,13 +484,13 @@ pub fn signature<'a>(f: &'a ItemFn, given: &[Given], errors: &mut Vec<syn::Error
             ));
         }
         if args::shape(p.ty) == Shape::Unknown {
-            match a.class {
+            match a.class() {
                 Class::Integer => type_checks.push(integer_check(p.ty)),
                 Class::Pointer => type_checks.push(pointer_check(p.ty)),
                 Class::Any => {}
             }
         }
-        if a.variant == "Iter" {
+        if a == args::Annotation::Iter {
             // `__iter` (6.12): PTR -> STRUCT bpf_iter_<type>, as for iterator kfuncs.
             let name = args::pointee(p.ty).and_then(args::type_name);
             if let Some(name) =
@@ -513,7 +513,8 @@ pub fn signature<'a>(f: &'a ItemFn, given: &[Given], errors: &mut Vec<syn::Error
                     format!(
                         "`{}` is a memory size (`{}`) and must directly follow the pointer \
                          argument it sizes, but it is the first argument",
-                        p.name, a.suffix
+                        p.name,
+                        a.suffix()
                     ),
                 )),
                 Some(prev) => match args::shape(prev.ty) {
@@ -525,7 +526,7 @@ pub fn signature<'a>(f: &'a ItemFn, given: &[Given], errors: &mut Vec<syn::Error
                             "`{}` is a memory size (`{}`) and must directly follow the pointer \
                              argument it sizes, but `{}` before it is `{}`",
                             p.name,
-                            a.suffix,
+                            a.suffix(),
                             prev.name,
                             text(prev.ty)
                         ),
