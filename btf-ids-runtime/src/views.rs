@@ -85,6 +85,13 @@ impl<'a, const N: usize> IntoIterator for &'a BtfIdList<N> {
     }
 }
 
+/// The slots, unused ones (0) included.
+impl<const N: usize> core::fmt::Debug for BtfIdList<N> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_tuple("BtfIdList").field(&self.as_slice()).finish()
+    }
+}
+
 /// A `BTF_SET_START`/`BTF_SET_END` set: a count, then IDs sorted by
 /// resolve_btfids.
 ///
@@ -160,6 +167,36 @@ impl<const N: usize> BtfIdSet<N> {
     pub fn contains(&self, id: u32) -> bool {
         let ids = self.ids();
         search(ids.len(), |i| ids[i], id).is_some()
+    }
+
+    /// The counted IDs in stored order (ascending once resolved), as its
+    /// siblings' `iter` gives theirs.
+    ///
+    /// ```
+    /// use btf_ids_runtime::BtfIdSet;
+    /// const SET: BtfIdSet<2> = BtfIdSet::from_sorted([4, 9]);
+    /// assert_eq!(SET.iter().collect::<Vec<_>>(), [4, 9]);
+    /// ```
+    pub fn iter(&self) -> core::iter::Copied<core::slice::Iter<'_, u32>> {
+        self.ids().iter().copied()
+    }
+}
+
+impl<'a, const N: usize> IntoIterator for &'a BtfIdSet<N> {
+    type Item = u32;
+    type IntoIter = core::iter::Copied<core::slice::Iter<'a, u32>>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+/// The resolved IDs, as `{count, ids}`.
+impl<const N: usize> core::fmt::Debug for BtfIdSet<N> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("BtfIdSet")
+            .field("cnt", &self.cnt)
+            .field("ids", &self.ids())
+            .finish()
     }
 }
 
@@ -280,6 +317,17 @@ impl<const N: usize> BtfIdSet8<N> {
     }
 }
 
+/// The set's flags and its resolved pairs.
+impl<const N: usize> core::fmt::Debug for BtfIdSet8<N> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("BtfIdSet8")
+            .field("cnt", &self.cnt)
+            .field("flags", &format_args!("{:#x}", self.flags))
+            .field("pairs", &self.pairs())
+            .finish()
+    }
+}
+
 /// Branch-light lower-bound search over `len` ascending keys.
 ///
 /// The halving loop has no data-dependent branch, so it costs the same for a
@@ -303,6 +351,21 @@ fn search(len: usize, key: impl Fn(usize) -> u32, id: u32) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_shows_what_resolve_btfids_wrote() {
+        extern crate std;
+        use std::format;
+        let list = BtfIdList::<2> { ids: [7, 0] };
+        assert_eq!(format!("{list:?}"), "BtfIdList([7, 0])");
+        let set = BtfIdSet::from_sorted([2, 9]);
+        assert_eq!(format!("{set:?}"), "BtfIdSet { cnt: 2, ids: [2, 9] }");
+        let set8 = BtfIdSet8::<1>::empty(1);
+        assert_eq!(
+            format!("{set8:?}"),
+            "BtfIdSet8 { cnt: 0, flags: 0x1, pairs: [] }"
+        );
+    }
 
     #[test]
     fn search_finds_every_member_and_no_other() {
