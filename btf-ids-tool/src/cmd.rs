@@ -10,7 +10,6 @@ use crate::map::Contents;
 use crate::own_btf;
 use crate::resolve::Collected;
 use crate::Error;
-use serde::Serialize;
 use std::path::{Path, PathBuf};
 
 /// Reads a regular file whole (anything else is refused at once).
@@ -336,7 +335,7 @@ pub fn with_btf<R>(
 // ---------------------------------------------------------------- inspect
 
 /// What `--btf` says about one entry.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct BtfVerdict {
     /// The value is a type of the entry's kind with the entry's name.
     pub ok: bool,
@@ -350,8 +349,15 @@ pub struct BtfVerdict {
     pub expected: Option<u32>,
 }
 
+json_fields!(BtfVerdict {
+    ok,
+    kind,
+    name,
+    expected
+});
+
 /// One entry in the inspect report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct EntryReport {
     /// `struct`, `union`, `typedef`, `func` or `unused`.
     pub kind: EntryKind,
@@ -373,11 +379,22 @@ pub struct EntryReport {
     pub btf: Option<BtfVerdict>,
 }
 
+json_fields!(EntryReport {
+    kind,
+    name,
+    symbol,
+    offset,
+    value,
+    resolved,
+    flags,
+    flag_names,
+    btf
+});
+
 /// One list, set or set8 in the inspect report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct GroupReport {
     /// Kind, name, label, set symbol, offset, size, counts and set flags.
-    #[serde(flatten)]
     pub group: Group,
     /// Their names.
     pub flag_names: Vec<String>,
@@ -389,8 +406,10 @@ pub struct GroupReport {
     pub entries: Vec<EntryReport>,
 }
 
+json_fields!(GroupReport { ..group, flag_names, names_from, entries });
+
 /// Totals.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default)]
 pub struct Summary {
     /// Lists.
     pub lists: usize,
@@ -408,8 +427,18 @@ pub struct Summary {
     pub btf_mismatches: usize,
 }
 
+json_fields!(Summary {
+    lists,
+    sets,
+    set8s,
+    ids,
+    unresolved,
+    unused,
+    btf_mismatches
+});
+
 /// The `inspect` report; `--json` prints it (schema: docs/inspect-json.md).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct InspectReport {
     /// Schema version (1).
     pub schema: u32,
@@ -432,6 +461,19 @@ pub struct InspectReport {
     /// Totals.
     pub summary: Summary,
 }
+
+json_fields!(InspectReport {
+    schema,
+    file,
+    class,
+    endian,
+    section_offset,
+    section_address,
+    section_size,
+    btf,
+    groups,
+    summary
+});
 
 fn verdict(btf: &Btf<'_>, k: IdKind, name: &str, value: u32, expected: Option<u32>) -> BtfVerdict {
     // The id resolve_btfids would write (the first of several; 0: none).
@@ -976,10 +1018,9 @@ pub struct ResolveOptions {
 }
 
 /// A name with several ids.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Ambiguous {
     /// Kind.
-    #[serde(serialize_with = "crate::ids::serialize_kind")]
     pub kind: IdKind,
     /// Name.
     pub name: String,
@@ -987,18 +1028,25 @@ pub struct Ambiguous {
     pub ids: Vec<u32>,
 }
 
+json_fields!(Ambiguous {
+    kind: word,
+    name,
+    ids
+});
+
 /// A name without an id.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Unresolved {
     /// Kind.
-    #[serde(serialize_with = "crate::ids::serialize_kind")]
     pub kind: IdKind,
     /// Name.
     pub name: String,
 }
 
+json_fields!(Unresolved { kind: word, name });
+
 /// A set after resolving.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct SetReport {
     /// Name.
     pub name: String,
@@ -1008,8 +1056,10 @@ pub struct SetReport {
     pub count: u64,
 }
 
+json_fields!(SetReport { name, set8, count });
+
 /// The `resolve` report (`--json`).
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default)]
 pub struct ResolveReport {
     /// Input.
     pub file: String,
@@ -1044,18 +1094,38 @@ pub struct ResolveReport {
     /// The messages resolve_btfids would print, in its order.
     pub warnings: Vec<String>,
     /// `-v` debug lines.
-    #[serde(skip)]
     pub debug: Vec<String>,
 }
 
+json_fields!(ResolveReport {
+    file,
+    output,
+    btf,
+    nothing_to_do,
+    id_symbols,
+    names,
+    resolved,
+    unresolved,
+    ambiguous,
+    sets,
+    changed,
+    tags_added,
+    btf_changed,
+    kernel_types,
+    btf_edits,
+    warnings
+});
+
 /// A module-local type pointed at a base type.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct PointedType {
     /// Its id in the module's BTF (its name is cleared).
     pub module: u32,
     /// The base type every reference now names.
     pub base: u32,
 }
+
+json_fields!(PointedType { module, base });
 
 /// Records what [`crate::btf_fix`] did in the report (and for `-v`).
 fn note_fixes(rep: &mut ResolveReport, fixed: &crate::btf_fix::Fixed, verbose: u8) {
@@ -1398,7 +1468,7 @@ pub fn resolve(file: &Path, opts: &ResolveOptions) -> Result<ResolveReport, Erro
 // ---------------------------------------------------------------- check
 
 /// The `check` result.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct CheckReport {
     /// The file.
     pub file: String,
@@ -1409,6 +1479,13 @@ pub struct CheckReport {
     /// Every failure, one line each.
     pub failures: Vec<String>,
 }
+
+json_fields!(CheckReport {
+    file,
+    btf,
+    ids,
+    failures
+});
 
 /// `btf-ids check`: no zero ids outside unused slots, set counts match
 /// sizes, sets sorted, and (with BTF from `--btf` or the file's `.BTF`)

@@ -1,16 +1,10 @@
 //! `__BTF_ID__` symbol names as resolve_btfids reads them: the grammar is
 //! `btf_ids_abi::names`; this is its edge in the tool, where a parse error
-//! becomes resolve_btfids' message and a kind becomes a JSON word.
+//! becomes resolve_btfids' message.
 
 use btf_ids_abi::names::{self, BtfIdName, NameError, SetKind, SetName, BTF_ID_PREFIX};
 
 pub use btf_ids_abi::names::IdKind;
-
-/// Serializes an [`IdKind`] as its word (`"struct"`): the ABI crate has no
-/// dependencies, so no serde derive.
-pub fn serialize_kind<S: serde::Serializer>(k: &IdKind, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(k.word())
-}
 
 /// A parsed `__BTF_ID__` symbol name.
 #[derive(Debug, Clone, PartialEq, Eq)]

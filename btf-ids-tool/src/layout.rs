@@ -11,11 +11,9 @@
 use crate::elf::{has_btf_id_prefix, ElfInfo, SectionInfo, BTF_IDS_SECTION, BTF_ID_PREFIX};
 use crate::ids::{parse_symbol, IdKind, Parsed};
 use crate::Error;
-use serde::Serialize;
 
 /// What a group is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GroupKind {
     /// `BTF_ID_LIST`
     List,
@@ -27,9 +25,10 @@ pub enum GroupKind {
     Orphan,
 }
 
+json_words!(GroupKind { List => "list", Set => "set", Set8 => "set8", Orphan => "orphan" });
+
 /// What an entry is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum EntryKind {
     /// `struct`
     Struct,
@@ -42,6 +41,8 @@ pub enum EntryKind {
     /// A slot without a symbol.
     Unused,
 }
+
+json_words!(EntryKind { Struct => "struct", Union => "union", Typedef => "typedef", Func => "func", Unused => "unused" });
 
 impl From<IdKind> for EntryKind {
     fn from(k: IdKind) -> Self {
@@ -86,7 +87,7 @@ pub struct Entry {
 
 /// A list, set or set8. Serialized (without its entries) as the head of
 /// inspect's JSON group.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Group {
     /// Kind.
     pub kind: GroupKind,
@@ -113,9 +114,22 @@ pub struct Group {
     /// other set's (see [`Plan`]).
     pub overlaps: Option<String>,
     /// Entries.
-    #[serde(skip)]
     pub entries: Vec<Entry>,
 }
+
+json_fields!(Group {
+    kind,
+    name,
+    label,
+    label_global,
+    set_symbol,
+    offset,
+    size,
+    count,
+    expected_count,
+    flags,
+    overlaps
+});
 
 /// The recovered layout.
 #[derive(Debug, Clone)]

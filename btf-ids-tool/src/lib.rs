@@ -33,6 +33,8 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+#[macro_use]
+mod json;
 pub mod base_match;
 pub mod btf;
 pub mod btf_fix;
