@@ -14,6 +14,7 @@
 #![warn(missing_docs)]
 
 mod asm;
+mod errors;
 mod expand;
 mod flag_expr;
 mod kfunc;

@@ -11,6 +11,7 @@
 //! Entries are parsed one by one and every mistake is collected, so a user
 //! sees all of them in one build.
 
+use crate::errors::Errors;
 use crate::symbol::Kind;
 use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::ToTokens;
@@ -83,22 +84,6 @@ impl Entry {
     }
 }
 
-/// Collects every error instead of stopping at the first.
-#[derive(Default)]
-struct Errors(Option<syn::Error>);
-
-impl Errors {
-    fn push(&mut self, e: syn::Error) {
-        match &mut self.0 {
-            Some(all) => all.combine(e),
-            None => self.0 = Some(e),
-        }
-    }
-    fn finish(self) -> syn::Result<()> {
-        self.0.map_or(Ok(()), Err)
-    }
-}
-
 pub fn decls(tokens: TokenStream, mac: Macro) -> syn::Result<Vec<Decl>> {
     let mut errors = Errors::default();
     let decls = (|input: ParseStream| {
@@ -119,10 +104,7 @@ pub fn decls(tokens: TokenStream, mac: Macro) -> syn::Result<Vec<Decl>> {
             }
             errors.finish().map(|()| decls)
         }
-        Err(e) => {
-            errors.push(e);
-            Err(errors.0.unwrap())
-        }
+        Err(e) => Err(errors.then(e)),
     }
 }
 

@@ -1,6 +1,7 @@
 //! The flag words of `#[kfunc(...)]`: the kernel's `KF_*` names in lower case
 //! (`btf_ids_abi::flags::KfFlag` spells both).
 
+use crate::errors::Errors;
 use proc_macro2::{Span, TokenStream, TokenTree};
 use syn::ext::IdentExt;
 use syn::parse::{ParseStream, Parser};
@@ -19,7 +20,7 @@ pub struct Given {
 
 /// Parses `flag, flag, ...`; every mistake is pushed to `errors` and the
 /// flags that were understood are returned.
-pub fn parse(attr: TokenStream, errors: &mut Vec<syn::Error>) -> Vec<Given> {
+pub fn parse(attr: TokenStream, errors: &mut Errors) -> Vec<Given> {
     let mut given: Vec<Given> = Vec::new();
     let parser = |input: ParseStream| {
         while !input.is_empty() {

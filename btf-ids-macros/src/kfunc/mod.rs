@@ -33,17 +33,18 @@ mod args;
 mod check;
 mod flags;
 
+use crate::errors::Errors;
 use proc_macro2::{Literal, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::ext::IdentExt;
 
 pub fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
-    let mut errors: Vec<syn::Error> = Vec::new();
+    let mut errors = Errors::default();
     let given = flags::parse(attr, &mut errors);
     let f: syn::ItemFn = match syn::parse2(item.clone()) {
         Ok(f) => f,
         Err(e) => {
-            let mut all = match syn::parse2::<syn::TraitItemFn>(item) {
+            let all = match syn::parse2::<syn::TraitItemFn>(item) {
                 // `fn name(...);`: a trait method or a foreign function.
                 Ok(decl) if decl.default.is_none() => syn::Error::new(
                     decl.sig.ident.span(),
@@ -62,10 +63,7 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
                     all
                 }
             };
-            for e in errors {
-                all.combine(e);
-            }
-            return Err(all);
+            return Err(errors.after(all));
         }
     };
     let report = check::signature(&f, &given, &mut errors);
@@ -92,11 +90,7 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
             }
         }
     });
-    let errors = errors.into_iter().reduce(|mut all, e| {
-        all.combine(e);
-        all
-    });
-    let errors = errors.map(|e| e.to_compile_error());
+    let errors = errors.to_compile_error();
     if report.misplaced {
         // A method, or a function that names `Self`: nothing but the errors,
         // which say to move it out (the module-level items that come with a

@@ -6,6 +6,7 @@ use super::super::flags::Flag;
 use super::types::pointer_check;
 use super::Param;
 use super::{text, ITER_PREFIX};
+use crate::errors::Errors;
 use proc_macro2::{Span, TokenStream};
 use quote::quote_spanned;
 use syn::spanned::Spanned;
@@ -18,7 +19,7 @@ pub(super) fn iterator(
     params: &[Param],
     flag: Flag,
     flag_span: Span,
-    errors: &mut Vec<syn::Error>,
+    errors: &mut Errors,
     type_checks: &mut Vec<TokenStream>,
 ) {
     let sig = &f.sig;

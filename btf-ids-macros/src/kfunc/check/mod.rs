@@ -12,6 +12,7 @@ mod types;
 
 use super::args::{self, Annotation, Class, Shape};
 use super::flags::{Flag, Given};
+use crate::errors::Errors;
 use iter::iterator;
 use proc_macro2::{Delimiter, Span, TokenStream, TokenTree};
 use quote::ToTokens;
@@ -62,7 +63,7 @@ pub(super) fn text(tokens: &impl ToTokens) -> String {
         .replace(" :: ", "::")
 }
 
-pub fn signature<'a>(f: &'a ItemFn, given: &[Given], errors: &mut Vec<syn::Error>) -> Report<'a> {
+pub fn signature<'a>(f: &'a ItemFn, given: &[Given], errors: &mut Errors) -> Report<'a> {
     let sig = &f.sig;
     let mut shape_ok = true;
     let mut misplaced = false;
