@@ -21,7 +21,7 @@ pub fn decls(decls: Vec<Decl>, mac: Macro) -> TokenStream {
 
 fn decl(d: Decl, mac: Macro) -> TokenStream {
     let n = d.entries.len();
-    let rt = quote!(::btf_ids_runtime);
+    let rt = crate::kfunc::runtime_path(d.krate.as_ref());
     let view = match mac {
         Macro::List => quote!(#rt::BtfIdList<#n>),
         Macro::Set => quote!(#rt::BtfIdSet<#n>),
@@ -30,6 +30,7 @@ fn decl(d: Decl, mac: Macro) -> TokenStream {
     let Decl {
         attrs,
         global,
+        krate: _,
         vis,
         name,
         entries,

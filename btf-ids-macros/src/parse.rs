@@ -46,6 +46,9 @@ pub struct Decl {
     pub attrs: Vec<Attribute>,
     /// `#[no_mangle]` was given: the `_GLOBAL` form of the C macro.
     pub global: bool,
+    /// `#[btf_ids(crate = path)]`: the runtime's path, for a crate that
+    /// re-exports the macros and the runtime under its own.
+    pub krate: Option<Path>,
     pub vis: Visibility,
     pub name: Ident,
     pub entries: Vec<Entry>,
@@ -112,8 +115,18 @@ fn decl(input: ParseStream, mac: Macro, errors: &mut Errors) -> syn::Result<Decl
     let all_attrs = input.call(Attribute::parse_outer)?;
     let mut attrs = Vec::new();
     let mut global = false;
+    let mut krate: Option<Path> = None;
     for attr in all_attrs {
-        if is_no_mangle(&attr) {
+        if attr.path().is_ident("btf_ids") {
+            match crate_path(&attr) {
+                Ok(p) if krate.is_none() => krate = Some(p),
+                Ok(_) => errors.push(syn::Error::new_spanned(
+                    &attr,
+                    "`#[btf_ids(crate = ...)]` is given twice",
+                )),
+                Err(e) => errors.push(e),
+            }
+        } else if is_no_mangle(&attr) {
             if matches!(mac, Macro::Set8 | Macro::Kfuncs) {
                 errors.push(syn::Error::new_spanned(
                     &attr,
@@ -161,9 +174,28 @@ fn decl(input: ParseStream, mac: Macro, errors: &mut Errors) -> syn::Result<Decl
     Ok(Decl {
         attrs,
         global,
+        krate,
         vis,
         name,
         entries,
+    })
+}
+
+/// `#[btf_ids(crate = path)]`: the path.
+fn crate_path(attr: &Attribute) -> syn::Result<Path> {
+    attr.parse_args_with(|input: ParseStream| {
+        input.parse::<Token![crate]>().map_err(|e| {
+            syn::Error::new(
+                e.span(),
+                "expected `crate = path`: `#[btf_ids(crate = kernel::btf_ids)]`",
+            )
+        })?;
+        input.parse::<Token![=]>()?;
+        let path = input.call(Path::parse_mod_style)?;
+        if !input.is_empty() {
+            return Err(input.error("expected nothing after the path"));
+        }
+        Ok(path)
     })
 }
 

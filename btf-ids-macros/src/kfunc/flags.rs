@@ -18,13 +18,35 @@ pub struct Given {
     pub span: Span,
 }
 
-/// Parses `flag, flag, ...`; every mistake is pushed to `errors` and the
-/// flags that were understood are returned.
-pub fn parse(attr: TokenStream, errors: &mut Errors) -> Vec<Given> {
+/// What `#[kfunc(...)]` says: its flags, and the runtime's path when
+/// `crate = path` gives one.
+pub struct Parsed {
+    pub given: Vec<Given>,
+    pub krate: Option<syn::Path>,
+}
+
+/// Parses `flag, flag, ..., crate = path`; every mistake is pushed to
+/// `errors` and what was understood is returned.
+pub fn parse(attr: TokenStream, errors: &mut Errors) -> Parsed {
     let mut given: Vec<Given> = Vec::new();
+    let mut krate: Option<syn::Path> = None;
     let parser = |input: ParseStream| {
         while !input.is_empty() {
-            if input.peek(Ident::peek_any) {
+            if input.peek(Token![crate]) && input.peek2(Token![=]) {
+                let word: Token![crate] = input.parse()?;
+                let eq: Token![=] = input.parse()?;
+                if input.is_empty() || input.peek(Token![,]) {
+                    errors.push(syn::Error::new(
+                        eq.span,
+                        "`crate =` needs the runtime's path, as in `crate = kernel::btf_ids`",
+                    ));
+                } else {
+                    let path = input.call(syn::Path::parse_mod_style)?;
+                    if krate.replace(path).is_some() {
+                        errors.push(syn::Error::new(word.span, "`crate = ...` is given twice"));
+                    }
+                }
+            } else if input.peek(Ident::peek_any) {
                 let word = input.call(Ident::parse_any)?;
                 let text = word.to_string();
                 match Flag::from_word(&text) {
@@ -85,7 +107,7 @@ pub fn parse(attr: TokenStream, errors: &mut Errors) -> Vec<Given> {
     if let Err(e) = parser.parse2(attr) {
         errors.push(e);
     }
-    given
+    Parsed { given, krate }
 }
 
 fn unknown(word: &Ident, text: &str) -> syn::Error {

@@ -40,7 +40,7 @@ use syn::ext::IdentExt;
 
 pub fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
     let mut errors = Errors::default();
-    let given = flags::parse(attr, &mut errors);
+    let flags::Parsed { given, krate } = flags::parse(attr, &mut errors);
     let f: syn::ItemFn = match syn::parse2(item.clone()) {
         Ok(f) => f,
         Err(e) => {
@@ -68,7 +68,7 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
     };
     let report = check::signature(&f, &given, &mut errors);
 
-    let rt = quote!(::btf_ids_runtime);
+    let rt = runtime_path(krate.as_ref());
     let name = &f.sig.ident;
     let name_str = name.unraw().to_string();
     let vis = &f.vis;
@@ -182,6 +182,9 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
                 #(#inner)*
                 #[allow(non_upper_case_globals, dead_code, unused_imports)]
                 const _: () = {
+                    // The checks name the runtime's helpers through this
+                    // one path, which `crate = ...` can change.
+                    use #p as __btf_ids_private;
                     #(#checks)*
                     #probe
                 };
@@ -196,6 +199,16 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
         #function
         #twin
     })
+}
+
+/// The path the expansion names the runtime by: `::btf_ids_runtime`, or
+/// what `crate = path` gave (a kernel crate that re-exports the macros and
+/// the runtime under its own path).
+pub(crate) fn runtime_path(krate: Option<&syn::Path>) -> TokenStream {
+    match krate {
+        Some(p) => quote!(#p),
+        None => quote!(::btf_ids_runtime),
+    }
 }
 
 /// The visibility of the twin's `use` beside the function: the function's

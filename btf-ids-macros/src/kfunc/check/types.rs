@@ -119,7 +119,7 @@ pub(super) fn aggregate(ty: &Type, is_ret: bool) -> String {
 }
 
 pub(super) fn release_check(span: Span, unknown: &[&Type], name: &syn::Ident) -> TokenStream {
-    let rt = quote!(::btf_ids_runtime::kfunc::__private);
+    let rt = quote!(__btf_ids_private);
     let message = format!(
         "`release` takes back the reference a pointer argument holds, but no argument of `{name}` \
          is a pointer"
@@ -133,35 +133,35 @@ pub(super) fn release_check(span: Span, unknown: &[&Type], name: &syn::Ident) ->
 }
 
 pub(super) fn by_value_arg_check(ty: &Type) -> TokenStream {
-    let rt = quote!(::btf_ids_runtime::kfunc::__private);
+    let rt = quote!(__btf_ids_private);
     quote_spanned! {ty.span()=>
         const _: bool = #rt::by_value_arg::<#ty>();
     }
 }
 
 pub(super) fn by_value_ret_check(ty: &Type) -> TokenStream {
-    let rt = quote!(::btf_ids_runtime::kfunc::__private);
+    let rt = quote!(__btf_ids_private);
     quote_spanned! {ty.span()=>
         const _: fn() = #rt::by_value_ret::<#ty>;
     }
 }
 
 pub(super) fn integer_check(ty: &Type) -> TokenStream {
-    let rt = quote!(::btf_ids_runtime::kfunc::__private);
+    let rt = quote!(__btf_ids_private);
     quote_spanned! {ty.span()=>
         const _: fn() = #rt::integer::<#ty>;
     }
 }
 
 pub(super) fn pointer_check(ty: &Type) -> TokenStream {
-    let rt = quote!(::btf_ids_runtime::kfunc::__private);
+    let rt = quote!(__btf_ids_private);
     quote_spanned! {ty.span()=>
         const _: fn() = #rt::pointer::<#ty>;
     }
 }
 
 pub(super) fn sized_pointer_check(ty: &Type) -> TokenStream {
-    let rt = quote!(::btf_ids_runtime::kfunc::__private);
+    let rt = quote!(__btf_ids_private);
     quote_spanned! {ty.span()=>
         const _: fn() = #rt::sized_pointer::<#ty>;
     }
