@@ -10,6 +10,18 @@ cd "$(dirname "$0")/.."
 
 PUBLISHED="btf-ids-abi btf-ids-macros btf-ids-runtime btf-ids-kernel btf-ids-tool"
 
+# Cargo verifies each crate against the packages made just before, through a
+# local registry under the target directory, and unpacks them into
+# $CARGO_HOME/registry/src/<hash of that registry's path>/. It does not unpack
+# a name and version it finds there already, so a tree at the same path
+# (CI's checkout is always at one path) would be verified against the
+# sources of an earlier run. Our crates never come from crates.io, so every
+# unpacked copy of them is stale: remove them all first.
+cargo_home=${CARGO_HOME:-$HOME/.cargo}
+for crate in $PUBLISHED btf-ids-flags; do
+  rm -rf -- "$cargo_home"/registry/src/*/"$crate"-*
+done
+
 # --allow-dirty: it is a dry run, and a developer's tree may have changes.
 out=$(cargo publish --workspace --dry-run --allow-dirty 2>&1) || {
   echo "$out" >&2
