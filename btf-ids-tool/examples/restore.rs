@@ -14,7 +14,7 @@
 #[path = "../tests/real_output/restore.rs"]
 mod restore;
 
-use btf_ids_tool::elf::ElfInfo;
+use btf_ids_tool::internals::ElfInfo;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();

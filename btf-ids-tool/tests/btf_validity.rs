@@ -7,7 +7,7 @@
 
 mod common;
 
-use btf_ids_tool::btf::Btf;
+use btf_ids_tool::internals::Btf;
 use common::*;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -178,7 +178,7 @@ fn bad_inner_name_offsets_are_refused_like_the_c_tool() {
 /// into a copy of the module.
 fn edited(dir: &Path, module: &Path, stem: &str, edit: impl Fn(&[u8]) -> Vec<u8>) -> PathBuf {
     let data = std::fs::read(module).unwrap();
-    let elf = btf_ids_tool::elf::ElfInfo::parse(&data).unwrap();
+    let elf = btf_ids_tool::internals::ElfInfo::parse(&data).unwrap();
     let own = elf.section_bytes(elf.btf.unwrap());
     let new = edit(own);
     let blob = dir.join(format!("{stem}.btf"));
@@ -229,7 +229,7 @@ fn a_modules_own_btf_is_held_to_the_kernel_rules() {
         let rd = |at: usize| u32::from_le_bytes(own[at..at + 4].try_into().unwrap());
         let (tlen, slen) = (rd(12) as usize, rd(20) as usize);
         let base_btf = std::fs::read(&base).unwrap();
-        let belf = btf_ids_tool::elf::ElfInfo::parse(&base_btf).unwrap();
+        let belf = btf_ids_tool::internals::ElfInfo::parse(&base_btf).unwrap();
         let bb = Btf::parse(belf.section_bytes(belf.btf.unwrap())).unwrap();
         let split = Btf::parse_split(own, Some(&bb)).unwrap();
         let t = split.type_count();

@@ -4,7 +4,7 @@
 
 mod common;
 
-use btf_ids_tool::btf::{kind, Btf};
+use btf_ids_tool::internals::{kind, Btf};
 use common::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
@@ -365,7 +365,7 @@ BTF_KFUNCS_END(kfuncs_a)
     );
     // They differ only in set8 pairs' flag words.
     let data = std::fs::read(&d.rust_file).unwrap();
-    let elf = btf_ids_tool::elf::ElfInfo::parse(&data).unwrap();
+    let elf = btf_ids_tool::internals::ElfInfo::parse(&data).unwrap();
     let sets8: Vec<(usize, usize)> = elf
         .symbols
         .iter()
@@ -501,7 +501,7 @@ fn big_endian_objects() {
         let be = dir.join("be.o");
         std::fs::write(&be, to_big_endian(&std::fs::read(&plain).unwrap())).unwrap();
         let info = std::fs::read(&be).unwrap();
-        let elf = btf_ids_tool::elf::ElfInfo::parse(&info).unwrap();
+        let elf = btf_ids_tool::internals::ElfInfo::parse(&info).unwrap();
         assert!(elf.big_endian);
         // Where the set8 header flags word is.
         let sec = elf.btf_ids.unwrap();
@@ -667,7 +667,7 @@ BTF_SET_END(s)
         .collect();
     let (first, second) = (ids[0], ids[1]);
     let data = std::fs::read(&d.rust_file).unwrap();
-    let elf = btf_ids_tool::elf::ElfInfo::parse(&data).unwrap();
+    let elf = btf_ids_tool::internals::ElfInfo::parse(&data).unwrap();
     let at = elf.btf_ids.unwrap().file_offset as usize;
     assert_eq!(
         u32::from_le_bytes(data[at..at + 4].try_into().unwrap()),

@@ -2,11 +2,11 @@
 //! (fuzz/regressions/<target>/) through the code the fuzz targets drive,
 //! plus truncations and bit flips of each: none may panic.
 
-use btf_ids_tool::btf::Btf;
-use btf_ids_tool::btf_fix::{self, FixOptions};
-use btf_ids_tool::cmd::{inspect_data, inspect_text, resolve, BtfSource, ResolveOptions};
-use btf_ids_tool::elf::ElfInfo;
-use btf_ids_tool::resolve::Collected;
+use btf_ids_tool::internals::btf_fix::{self, FixOptions};
+use btf_ids_tool::internals::Btf;
+use btf_ids_tool::internals::Collected;
+use btf_ids_tool::internals::ElfInfo;
+use btf_ids_tool::internals::{inspect_data, inspect_text, resolve, BtfSource, ResolveOptions};
 use std::path::{Path, PathBuf};
 
 fn files(dirs: &[&str]) -> Vec<PathBuf> {
@@ -65,7 +65,7 @@ fn fix_target(data: &[u8], base: Option<&Btf<'_>>) {
 /// Counts the types shown.
 struct Count(u32);
 
-impl btf_ids_tool::btf::TypeVisitor<'_> for Count {
+impl btf_ids_tool::internals::TypeVisitor<'_> for Count {
     fn kinds(&self) -> u32 {
         u32::MAX
     }
@@ -76,7 +76,7 @@ impl btf_ids_tool::btf::TypeVisitor<'_> for Count {
 
 /// The piecewise reader takes exactly what the parser takes.
 fn scan_target(data: &[u8]) {
-    use btf_ids_tool::btf_scan::{scan, MemBlob, Scanned};
+    use btf_ids_tool::internals::{scan, MemBlob, Scanned};
     let mut c = Count(0);
     let scanned = scan(&MemBlob(data), &mut c).unwrap();
     match (Btf::parse(data), scanned) {
@@ -220,7 +220,7 @@ fn resolve_seeds_keep_the_file() {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("fuzz-resolve");
     std::fs::create_dir_all(&dir).unwrap();
     let btf = dir.join("base.btf");
-    std::fs::write(&btf, small_btf_blob()).unwrap();
+    std::fs::write(&btf, btf_ids_tool::internals::small_btf()).unwrap();
     for p in f {
         let input = std::fs::read(&p).unwrap();
         for v in variants(&input[1..]) {
@@ -229,38 +229,4 @@ fn resolve_seeds_keep_the_file() {
             resolve_target(&dir, &btf, &with_knobs);
         }
     }
-}
-
-/// The resolve target's fixed BTF: int, struct "S", func_proto, func "f",
-/// typedef "S".
-fn small_btf_blob() -> Vec<u8> {
-    let words: [u32; 16] = [
-        1,
-        1 << 24,
-        4,
-        32,
-        5,
-        4 << 24,
-        4,
-        0,
-        13 << 24,
-        1,
-        7,
-        12 << 24,
-        3,
-        5,
-        8 << 24,
-        1,
-    ];
-    let strs = b"\0int\0S\0f\0";
-    let tlen = (16 * 4) as u32;
-    let mut v = vec![0x9f, 0xeb, 1, 0];
-    for w in [24u32, 0, tlen, tlen, strs.len() as u32] {
-        v.extend_from_slice(&w.to_le_bytes());
-    }
-    for w in &words {
-        v.extend_from_slice(&w.to_le_bytes());
-    }
-    v.extend_from_slice(strs);
-    v
 }

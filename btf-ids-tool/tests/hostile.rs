@@ -15,7 +15,7 @@
 
 mod common;
 
-use btf_ids_tool::btf::{kind, Btf};
+use btf_ids_tool::internals::{kind, Btf};
 use common::*;
 use std::ffi::OsString;
 use std::fmt::Write as _;
@@ -108,7 +108,7 @@ fn vmlinux() -> PathBuf {
 /// The names of the FUNCs of `vmlinux`'s BTF, in id order.
 fn func_names(vmlinux: &Path) -> Vec<String> {
     let data = std::fs::read(vmlinux).unwrap();
-    let elf = btf_ids_tool::elf::ElfInfo::parse(&data).unwrap();
+    let elf = btf_ids_tool::internals::ElfInfo::parse(&data).unwrap();
     let btf = Btf::parse(elf.section_bytes(elf.btf.unwrap())).unwrap();
     let mut out = Vec::new();
     for id in 1..btf.type_count() {

@@ -8,9 +8,9 @@
 
 mod common;
 
-use btf_ids_tool::btf::{kind, Btf};
-use btf_ids_tool::btf_rules;
-use btf_ids_tool::elf::ElfInfo;
+use btf_ids_tool::internals::btf_rules;
+use btf_ids_tool::internals::ElfInfo;
+use btf_ids_tool::internals::{kind, Btf};
 use common::*;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -437,11 +437,11 @@ fn rust_names_are_made_identifiers() {
     for i in (0..own.len()).step_by(3) {
         let mut d = own.clone();
         d[i] ^= 0x5a;
-        let opts = btf_ids_tool::btf_fix::FixOptions {
+        let opts = btf_ids_tool::internals::btf_fix::FixOptions {
             kernel_types: true,
             ptr_size: 8,
         };
-        if let Ok(f) = btf_ids_tool::btf_fix::fix(&d, Some(&base_btf), opts) {
+        if let Ok(f) = btf_ids_tool::internals::btf_fix::fix(&d, Some(&base_btf), opts) {
             assert!(f.btf.is_none_or(|n| n.len() == d.len()));
         }
     }

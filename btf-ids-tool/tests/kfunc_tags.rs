@@ -3,8 +3,8 @@
 
 mod common;
 
-use btf_ids_tool::btf::{kind, Btf};
-use btf_ids_tool::elf::ElfInfo;
+use btf_ids_tool::internals::ElfInfo;
+use btf_ids_tool::internals::{kind, Btf};
 use common::*;
 use std::path::Path;
 use std::process::Command;

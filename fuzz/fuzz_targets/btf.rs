@@ -7,10 +7,10 @@
 //! `resolve` (btf_scan) must take exactly what the parser takes.
 #![no_main]
 
-use btf_ids_tool::btf::{Btf, TypeVisitor};
-use btf_ids_tool::btf_fix::{self, FixOptions};
-use btf_ids_tool::btf_scan::{scan, MemBlob, Scanned};
-use btf_ids_tool::names::{cstr_prefix_key, hash_cstr, hash_name, prefix_key};
+use btf_ids_tool::internals::{Btf, TypeVisitor};
+use btf_ids_tool::internals::btf_fix::{self, FixOptions};
+use btf_ids_tool::internals::{scan, MemBlob, Scanned};
+use btf_ids_tool::internals::{cstr_prefix_key, hash_cstr, hash_name, prefix_key};
 use libfuzzer_sys::fuzz_target;
 
 /// Hashes each name both ways; a mismatch is a bug (the fuzzer reports the

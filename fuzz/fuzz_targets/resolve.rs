@@ -10,45 +10,12 @@
 //!   and every byte outside `.BTF_ids` and `.BTF`.
 #![no_main]
 
-use btf_ids_tool::cmd::{resolve, BtfSource, ResolveOptions};
-use btf_ids_tool::elf::ElfInfo;
+use btf_ids_tool::internals::{resolve, BtfSource, ResolveOptions};
+use btf_ids_tool::internals::ElfInfo;
 use libfuzzer_sys::fuzz_target;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-/// int, struct "S", func_proto, func "f", typedef "S": as the inspect
-/// target's.
-fn small_btf() -> Vec<u8> {
-    let words: [u32; 16] = [
-        1,
-        1 << 24,
-        4,
-        32,
-        5,
-        4 << 24,
-        4,
-        0,
-        13 << 24,
-        1,
-        7,
-        12 << 24,
-        3,
-        5,
-        8 << 24,
-        1,
-    ];
-    let strs = b"\0int\0S\0f\0";
-    let tlen = (16 * 4) as u32;
-    let mut v = vec![0x9f, 0xeb, 1, 0];
-    for w in [24u32, 0, tlen, tlen, strs.len() as u32] {
-        v.extend_from_slice(&w.to_le_bytes());
-    }
-    for w in &words {
-        v.extend_from_slice(&w.to_le_bytes());
-    }
-    v.extend_from_slice(strs);
-    v
-}
 
 struct Paths {
     dir: PathBuf,
@@ -66,7 +33,7 @@ fn paths() -> &'static Paths {
         let dir = root.join(format!("btf-ids-fuzz-resolve-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("scratch directory");
         let btf = dir.join("base.btf");
-        std::fs::write(&btf, small_btf()).expect("fixed BTF");
+        std::fs::write(&btf, btf_ids_tool::internals::small_btf()).expect("fixed BTF");
         Paths { dir, btf }
     })
 }

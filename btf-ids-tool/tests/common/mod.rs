@@ -2,7 +2,7 @@
 //! headers, compiling C objects that use btf_ids.h, running both resolvers.
 #![allow(dead_code)]
 
-use btf_ids_tool::elf::ElfInfo;
+use btf_ids_tool::internals::ElfInfo;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

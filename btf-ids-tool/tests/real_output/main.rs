@@ -13,7 +13,7 @@
 mod restore;
 mod scan;
 
-use btf_ids_tool::elf::ElfInfo;
+use btf_ids_tool::internals::ElfInfo;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

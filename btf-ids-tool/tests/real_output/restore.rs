@@ -22,9 +22,9 @@
 //! the symbol its id was resolved for: the id's kind and name in the BTF
 //! (the file's own, split over the base for a module) name that symbol.
 
-use btf_ids_tool::btf::Btf;
-use btf_ids_tool::elf::ElfInfo;
-use btf_ids_tool::ids::{parse_symbol, IdKind, Parsed};
+use btf_ids_tool::internals::Btf;
+use btf_ids_tool::internals::ElfInfo;
+use btf_ids_tool::internals::{parse_symbol, IdKind, Parsed};
 
 /// A restored object.
 pub struct Restored {

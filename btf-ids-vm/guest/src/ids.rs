@@ -3,7 +3,7 @@
 //! module's from `/sys/kernel/btf/<module>` (split BTF over vmlinux).
 
 use btf_ids_runtime::insn::{BpfInsn, KfuncCall};
-use btf_ids_tool::btf::{kind, Btf};
+use btf_ids_tool::internals::{kind, Btf};
 use std::collections::HashMap;
 
 /// The `fd_array` slot that holds the module's BTF fd: a module kfunc call
@@ -74,7 +74,7 @@ pub fn is_c_identifier(name: &[u8]) -> bool {
 /// identifiers (Debian's kernel then loads the module without BTF). Returns
 /// `None` when neither is the case.
 pub fn btf_drop_reason(vmlinux: &Vmlinux, ko: &[u8]) -> Option<String> {
-    let elf = match btf_ids_tool::elf::ElfInfo::parse(ko) {
+    let elf = match btf_ids_tool::internals::ElfInfo::parse(ko) {
         Ok(e) => e,
         Err(e) => return Some(format!("the .ko does not parse as ELF: {e}")),
     };

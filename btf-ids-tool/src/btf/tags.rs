@@ -18,11 +18,11 @@
 //! program headers.
 
 use crate::btf::{kind, Btf};
-use crate::cmd::BtfBytes;
+use crate::commands::BtfBytes;
 use crate::elf::ElfInfo;
-use crate::flags::{BTF_SET8_KFUNCS, KF_FASTCALL};
-use crate::ids::set8_symbol;
+use crate::flag_names::{BTF_SET8_KFUNCS, KF_FASTCALL};
 use crate::resolve::Collected;
+use crate::symbols::names::set8_symbol;
 use crate::Error;
 use std::collections::{BTreeMap, HashSet};
 

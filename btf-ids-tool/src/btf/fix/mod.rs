@@ -2,23 +2,30 @@
 //! the order of the work and the checks around it. Reading and planning
 //! only; the result is the new blob (same size) for the caller to write.
 //!
-//! 1. The split BTF must fit its base ([`crate::base_match`]).
-//! 2. Kernel types ([`crate::kernel_types`], unless turned off) and names
-//!    ([`crate::btf_names`]), planned on the same parse (they touch
+//! 1. The split BTF must fit its base ([`crate::btf::fix::base_match`]).
+//! 2. Kernel types ([`crate::btf::fix::kernel_types`], unless turned off) and names
+//!    ([`crate::btf::fix::names`]), planned on the same parse (they touch
 //!    different words).
-//! 3. Layout ([`crate::btf_layout`]: member order, pahole's fake int),
+//! 3. Layout ([`crate::btf::fix::layout`]: member order, pahole's fake int),
 //!    planned on the result of 2 (sorting moves member records).
-//! 4. The result must pass every check of [`crate::btf_rules`]; anything
+//! 4. The result must pass every check of [`crate::btf::rules`]; anything
 //!    left is an error naming the type.
 //!
 //! Ids resolved afterwards are looked up in the result, so that a module's
 //! `struct task_struct` resolves to vmlinux's id.
 
-use crate::base_match::{self, Mismatch};
+pub mod base_match;
+pub mod kernel_types;
+pub mod layout;
+pub mod names;
+pub mod patch;
+
+use self::base_match::Mismatch;
+use self::patch::Patch;
+use self::{layout as btf_layout, names as btf_names};
+use crate::btf::rules::{self as btf_rules, Violation};
 use crate::btf::{Btf, BtfError};
-use crate::btf_patch::Patch;
-use crate::btf_rules::{self, Violation};
-use crate::{btf_layout, btf_names, kernel_types, Error};
+use crate::Error;
 use std::fmt;
 
 /// Options.

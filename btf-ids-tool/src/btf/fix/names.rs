@@ -1,5 +1,5 @@
 //! Making the names of a BTF blob pass kernel 6.12's rules
-//! ([`crate::btf_rules`]) without growing it. Rust DWARF names types
+//! ([`crate::btf::rules`]) without growing it. Rust DWARF names types
 //! `BtfIdSet8<4>`, `&str`, `Option<unsafe extern "C" fn(...)>`,
 //! `{closure_env#0}`, `(u8, u32)`, which the kernel refuses.
 //!
@@ -21,9 +21,9 @@
 //! Uses are grouped by the NUL that ends their string, so that a name
 //! pointing into the middle of another string is seen as sharing it.
 
+use crate::btf::fix::patch::Patch;
+use crate::btf::rules::{name_rule, protos_of_funcs, NameRule, KSYM_NAME_LEN};
 use crate::btf::{kind_name, Btf, NameSite};
-use crate::btf_patch::Patch;
-use crate::btf_rules::{name_rule, protos_of_funcs, NameRule, KSYM_NAME_LEN};
 use crate::Error;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -263,7 +263,7 @@ pub fn plan(btf: &Btf<'_>) -> Result<Plan, Error> {
 mod tests {
     use super::*;
     use crate::btf::kind;
-    use crate::btf_rules;
+    use crate::btf::rules as btf_rules;
 
     fn blob(types: &[u32], strs: &[u8]) -> Vec<u8> {
         let mut v = vec![0x9f, 0xeb, 1, 0];

@@ -2,7 +2,7 @@
 //! ELF and BTF readers.
 //!
 //! Rules (from resolve_btfids 6.12, `tools/bpf/resolve_btfids/main.c`):
-//! - collect `__BTF_ID__*` symbols defined in `.BTF_ids` (see [`crate::ids`]);
+//! - collect `__BTF_ID__*` symbols defined in `.BTF_ids` (see [`crate::symbols::names`]);
 //!   a name may repeat (up to 100 addresses), a set name may not;
 //! - walk every type id from 1 (base ids included for split BTF); only
 //!   FUNC, STRUCT, UNION and TYPEDEF are looked at, a kind only while its
@@ -20,12 +20,16 @@
 //! report an error where resolve_btfids would write out of bounds or crash
 //! (a set symbol smaller than its header, a name without `__<n>` suffix).
 
+pub mod hints;
+pub mod names;
+pub mod rerun;
+
 use crate::btf::{Btf, TypeVisitor};
 use crate::elf::{ElfInfo, SectionInfo, BTF_IDS_SECTION};
-use crate::ids::{parse_symbol, IdKind, Parsed};
-use crate::names::{
+use crate::resolve::names::{
     cstr_prefix_key, cstr_word_key, hash_cstr, hash_name, prefix_key, word_key, NameTable,
 };
+use crate::symbols::names::{parse_symbol, IdKind, Parsed};
 use crate::Error;
 use std::collections::HashSet;
 
@@ -113,7 +117,7 @@ fn entry<'n, 'a>(names: &'n [Vec<NameEntry<'a>>; 4], v: u32) -> &'n NameEntry<'a
 /// Finds, one BTF type at a time, the types whose kind and name the
 /// object's symbols ask for: the visitor of [`Btf::parse_visiting`], so
 /// that matching rides on the parse's one pass over the types (see
-/// [`crate::names`] for how most names are turned away unhashed).
+/// [`crate::resolve::names`] for how most names are turned away unhashed).
 pub struct Matcher<'c, 'a> {
     col: &'c Collected<'a>,
     /// [`IdKind::index`] per BTF kind of the kinds looked at (else MAX).
@@ -172,7 +176,7 @@ impl TypeVisitor<'_> for Matcher<'_, '_> {
 pub struct Matches(Vec<(u32, u8, u32)>);
 
 impl Matches {
-    /// In type id order (a [`crate::btf_scan`] shows some types late).
+    /// In type id order (a [`crate::btf::scan`] shows some types late).
     pub fn sorted(mut self) -> Matches {
         self.0.sort_unstable_by_key(|m| m.0);
         self

@@ -58,6 +58,6 @@ pub fn error(r: &Resolved, section_offset: u64) -> Error {
          and resolving it again would give each kfunc another kfunc's flags; resolve the file as the linker wrote it",
         r.name, r.count, r.ids
     ))
-    .symbol(&crate::ids::set8_symbol(&r.name))
+    .symbol(&crate::symbols::names::set8_symbol(&r.name))
     .at(section_offset + r.offset)
 }

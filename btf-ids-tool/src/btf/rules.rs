@@ -2,8 +2,8 @@
 //! loads a module's BTF, for the parts that BTF made by pahole 1.24 from
 //! Rust DWARF can break. On Debian (`CONFIG_MODULE_ALLOW_BTF_MISMATCH=y`)
 //! a module whose BTF fails any of them loads without BTF, silently: its
-//! kfuncs are never registered. This module only reads; [`crate::btf_names`]
-//! and [`crate::btf_layout`] plan the repairs.
+//! kfuncs are never registered. This module only reads; [`crate::btf::fix::names`]
+//! and [`crate::btf::fix::layout`] plan the repairs.
 //!
 //! Names (`btf_name_valid_identifier`, `__btf_name_char_ok`, since 6.5 also
 //! accepting `.`): an identifier starts with a letter, `_` or `.`, goes on

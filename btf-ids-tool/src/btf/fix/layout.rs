@@ -15,9 +15,9 @@
 //!
 //! Planning only; the edits are a [`Patch`].
 
+use crate::btf::fix::patch::Patch;
+use crate::btf::rules::{layout_problems, Problem};
 use crate::btf::{kind, kind_name, Btf};
-use crate::btf_patch::Patch;
-use crate::btf_rules::{layout_problems, Problem};
 use std::collections::HashMap;
 
 /// pahole's name for the INT it makes of a zero-sized base type.

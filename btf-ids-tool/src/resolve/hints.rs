@@ -13,9 +13,9 @@
 //! no FUNC.
 
 use crate::elf::ElfInfo;
-use crate::flags::BTF_SET8_KFUNCS;
-use crate::ids::IdKind;
+use crate::flag_names::BTF_SET8_KFUNCS;
 use crate::resolve::Collected;
+use crate::symbols::names::IdKind;
 use std::collections::HashMap;
 
 /// The hint line for kfunc `name` of set8 `set`; `twin` is the function
@@ -139,17 +139,6 @@ impl Twins {
         Self::of_functions(elf.with_object(|o| o.functions()).unwrap_or_default())
     }
 
-    /// The function symbols of the ELF file `data`.
-    pub fn of(data: &[u8]) -> Twins {
-        let funcs = object::File::parse(data)
-            .map(|f| {
-                use crate::elf::ObjectView as _;
-                f.functions()
-            })
-            .unwrap_or_default();
-        Self::of_functions(funcs)
-    }
-
     /// Another function symbol at the address of function `name` in the
     /// same section (what a merged function's alias looks like), if any.
     pub fn of_name(&self, name: &str) -> Option<String> {
@@ -160,12 +149,6 @@ impl Twins {
             .find(|(i, _)| *i != me)
             .map(|(_, n)| String::from_utf8_lossy(n).into_owned())
     }
-}
-
-/// Another function symbol at the address of function `name` in the same
-/// section (what a merged function's alias looks like), if any.
-pub fn merged_with(data: &[u8], name: &str) -> Option<String> {
-    Twins::of(data).of_name(name)
 }
 
 /// How many hints are given, at most: a module with thousands of

@@ -1,6 +1,6 @@
 //! Reading the parts of an ELF file that `.BTF_ids` work needs, through the
 //! `object` crate (safe, bounds-checked parsing). Writing is separate (see
-//! [`crate::write`]): we patch bytes at known file offsets and never let a
+//! [`crate::output`]): we patch bytes at known file offsets and never let a
 //! library re-lay-out the file.
 //!
 //! A file is read whole ([`ElfInfo::parse`]) or in parts ([`load`]): the
@@ -11,7 +11,7 @@
 //! cost, and a module without `.BTF_ids` (most runs of a kernel build)
 //! costs its headers.
 
-use crate::map::Sparse;
+use crate::input::Sparse;
 use crate::Error;
 use object::read::elf::{FileHeader, SectionHeader};
 use object::read::{Object, ObjectSection, ObjectSymbol, ObjectSymbolTable, ReadRef};

@@ -2,7 +2,7 @@
 //! (include/linux/btf.h, up to KF_IMPLICIT_ARGS from 7.0; KF_TRUSTED_ARGS is
 //! kept for 6.12 objects), plus the set8 header flag.
 
-pub use btf_ids_abi::flags::{BTF_SET8_KFUNCS, KF_FASTCALL, KF_FLAGS};
+pub use btf_ids_abi::flags::{BTF_SET8_KFUNCS, KF_FASTCALL};
 
 /// Names of the flags set in `v`; unknown bits come out as `0x...`.
 pub fn kf_names(v: u32) -> Vec<String> {

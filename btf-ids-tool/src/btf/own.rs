@@ -1,12 +1,12 @@
 //! The object's own `.BTF` in `resolve` and `check`: running
-//! [`crate::btf_fix`] on it and turning the outcome into one-line errors
+//! [`crate::btf::fix`] on it and turning the outcome into one-line errors
 //! (with file offsets) or `check` failures. `resolve` applies the result;
 //! `check` only reports.
 
+use crate::btf::fix::kernel_types::BaseMatch;
+use crate::btf::fix::{self as btf_fix, FixError, FixOptions, Fixed};
 use crate::btf::Btf;
-use crate::btf_fix::{self, FixError, FixOptions, Fixed};
 use crate::elf::{ElfInfo, SectionInfo};
-use crate::kernel_types::BaseMatch;
 use crate::Error;
 
 /// At most this many violations are listed by `check`.
@@ -44,35 +44,11 @@ pub fn fix_error(e: &FixError, file: &str, sec: SectionInfo, base: Option<&str>)
     }
 }
 
-/// Whether the module's own split BTF `own` may hold something
-/// [`btf_fix`] would change: a string with a byte that cannot be part of a
-/// C identifier (Rust's `<`, `&`, `:`, `{`, space). Pure C modules have none,
-/// and are left as they are without reading the base (the many "nothing to
-/// do" runs of a kernel build stay cheap). Unreadable headers answer `true`,
-/// so the full path reports them.
-pub fn may_need_fixes(own: &[u8]) -> bool {
-    let word = |at: usize| -> Option<u32> {
-        let b: [u8; 4] = own.get(at..at + 4)?.try_into().ok()?;
-        Some(match own.get(..2) {
-            Some([0x9f, 0xeb]) => u32::from_le_bytes(b),
-            Some([0xeb, 0x9f]) => u32::from_be_bytes(b),
-            _ => return None,
-        })
-    };
-    let strings = (|| {
-        let hdr_len = word(4)? as usize;
-        let (off, len) = (word(16)? as usize, word(20)? as usize);
-        let start = hdr_len.checked_add(off)?;
-        own.get(start..start.checked_add(len)?)
-    })();
-    match strings {
-        Some(s) => strings_need_fixes(s),
-        None => true,
-    }
-}
-
-/// The check of [`may_need_fixes`] on the string section alone: a byte
-/// other than NUL, a letter, a digit, `_` or `.`.
+/// Whether a module's own strings may hold something [`btf_fix`] would
+/// change: a byte that cannot be part of a C identifier (Rust's `<`, `&`,
+/// `:`, `{`, space), that is one other than NUL, a letter, a digit, `_` or
+/// `.`. Pure C modules have none, and are left as they are without reading
+/// the base (the many "nothing to do" runs of a kernel build stay cheap).
 pub fn strings_need_fixes(strings: &[u8]) -> bool {
     const OK: [bool; 256] = {
         let mut t = [false; 256];

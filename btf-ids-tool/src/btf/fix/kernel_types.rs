@@ -20,8 +20,8 @@
 //! This module only plans ([`scan`], [`plan`]); the edits are a
 //! [`Patch`].
 
+use crate::btf::fix::patch::Patch;
 use crate::btf::{kind, kind_name, Btf, RefSite};
-use crate::btf_patch::Patch;
 use crate::Error;
 use std::collections::HashMap;
 

@@ -1,7 +1,7 @@
-//! Same-size edits of a BTF blob: the repairs [`crate::kernel_types`],
-//! [`crate::btf_names`] and [`crate::btf_layout`] plan are lists of byte
+//! Same-size edits of a BTF blob: the repairs [`crate::btf::fix::kernel_types`],
+//! [`crate::btf::fix::names`] and [`crate::btf::fix::layout`] plan are lists of byte
 //! writes at offsets of the blob, applied to a copy. Nothing here touches a
-//! file; [`crate::write`] does that once every check has passed.
+//! file; [`crate::output`] does that once every check has passed.
 
 use crate::Error;
 
@@ -21,11 +21,6 @@ impl Patch {
     /// Whether there is nothing to write.
     pub fn is_empty(&self) -> bool {
         self.edits.is_empty()
-    }
-
-    /// Number of writes.
-    pub fn len(&self) -> usize {
-        self.edits.len()
     }
 
     /// Writes `bytes` at `offset`.

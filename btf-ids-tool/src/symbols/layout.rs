@@ -9,7 +9,7 @@
 //! unused slot (`BTF_ID_UNUSED`).
 
 use crate::elf::{has_btf_id_prefix, ElfInfo, SectionInfo, BTF_IDS_SECTION, BTF_ID_PREFIX};
-use crate::ids::{parse_symbol, IdKind, Parsed};
+use crate::symbols::names::{parse_symbol, IdKind, Parsed};
 use crate::Error;
 
 /// What a group is.
@@ -130,15 +130,6 @@ json_fields!(Group {
     flags,
     overlaps
 });
-
-/// The recovered layout.
-#[derive(Debug, Clone)]
-pub struct Layout {
-    /// Section.
-    pub section: SectionInfo,
-    /// Groups in offset order.
-    pub groups: Vec<Group>,
-}
 
 /// An id symbol of the section.
 struct IdSym<'a> {
@@ -376,16 +367,6 @@ impl<'e, 'a> Plan<'e, 'a> {
         self.section
     }
 
-    /// Number of groups.
-    pub fn len(&self) -> usize {
-        self.items.len()
-    }
-
-    /// Whether there are no groups.
-    pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
-    }
-
     /// The slots of an item: (first slot offset, stride, end of the slots'
     /// extent); `None` for an item without slots of its own.
     fn slots(&self, item: Item) -> Option<(u64, u64, u64)> {
@@ -530,14 +511,4 @@ impl<'e, 'a> Plan<'e, 'a> {
     pub fn groups(&self) -> impl Iterator<Item = Group> + '_ {
         self.items.iter().map(|&it| self.group(it))
     }
-}
-
-/// Builds the whole layout at once (see [`Plan`] for the rules and for
-/// building it a group at a time).
-pub fn layout(elf: &ElfInfo<'_>) -> Result<Layout, Error> {
-    let plan = Plan::new(elf)?;
-    Ok(Layout {
-        section: plan.section(),
-        groups: plan.groups().collect(),
-    })
 }

@@ -47,13 +47,17 @@
 //! no flags, a 24-byte header or a longer one of zeros, sections tiling
 //! the data with the strings last, no loops of modifiers, typedefs, pointers
 //! and arrays, a valid func_proto return type, and the per-kind rules) is
-//! [`crate::btf_rules`]'s: `check` reports it and `resolve` refuses it for
+//! [`crate::btf::rules`]'s: `check` reports it and `resolve` refuses it for
 //! a module's own BTF, where the kernel would drop the BTF.
+
+pub mod fix;
+pub mod own;
+pub mod rules;
+pub mod scan;
+pub mod tags;
 
 use std::fmt;
 
-/// BTF magic number (`BTF_MAGIC`), as a native `u16`.
-pub const BTF_MAGIC: u16 = 0xeb9f;
 /// Size of `struct btf_header` for version 1.
 pub const HEADER_LEN: usize = 24;
 /// Size of `struct btf_type` (the common part of every type record).

@@ -1,0 +1,13 @@
+//! The three commands as library functions: they take paths and options
+//! and return a report (or an [`Error`](crate::Error)); [`crate::render`]
+//! turns reports into text and JSON, and [`crate::cli`] prints them.
+
+pub mod btf_source;
+pub mod check;
+pub mod inspect;
+pub mod resolve;
+
+pub use btf_source::{BtfBytes, BtfSource};
+pub use check::{check_with, CheckReport};
+pub use inspect::{inspect_data, GroupReport, InspectReport, Summary};
+pub use resolve::{resolve, ResolveOptions, ResolveReport};
