@@ -21,6 +21,7 @@
 //! the caller then parses the whole blob with [`crate::btf::Btf`], which
 //! says what and where.
 
+use crate::btf::shape::RECORDS;
 use crate::btf::{kind, Header, TypeVisitor, HEADER_LEN, MAX_NR_TYPES, TYPE_LEN};
 use std::fs::File;
 use std::io;
@@ -277,66 +278,6 @@ fn word<const BE: bool>(b: &[u8], at: usize) -> u32 {
     }
 }
 
-// The loop in `scan_types` reads what `Shape::body_refs` and
-// `Shape::body_names` describe; the unit test `desc_matches_the_shapes`
-// holds them together.
-
-/// A kind's record for the scan, in one table entry: `valid`, the record
-/// length (`12 + fixed + per_vlen * vlen`), the header word kept as a
-/// type id (`head_mask`), and the `per_vlen`-byte entries after the fixed
-/// part: a name at byte 0 kept by `name_mask`, a type id at `ref_at` kept
-/// by `ref_mask` (what `Shape::body_names` and `Shape::body_refs` say, as
-/// masks: no branch on the kind); `array`: the fixed part holds two ids.
-#[derive(Clone, Copy)]
-struct Desc {
-    valid: bool,
-    array: bool,
-    fixed: u8,
-    per_vlen: u8,
-    ref_at: u8,
-    head_mask: u32,
-    name_mask: u32,
-    ref_mask: u32,
-}
-
-const DESC: [Desc; 32] = {
-    let mut t = [Desc {
-        valid: false,
-        array: false,
-        fixed: 0,
-        per_vlen: 0,
-        ref_at: 0,
-        head_mask: 0,
-        name_mask: 0,
-        ref_mask: 0,
-    }; 32];
-    let mut k = 0;
-    while k < 32 {
-        let s = crate::btf::shape(k as u8);
-        let (ref_at, name_mask, ref_mask) = match k as u8 {
-            // Members {name_off, type, offset}; params {name_off, type}.
-            kind::STRUCT | kind::UNION | kind::FUNC_PROTO => (4, u32::MAX, u32::MAX),
-            // Values {name_off, val} and {name_off, lo32, hi32}.
-            kind::ENUM | kind::ENUM64 => (4, u32::MAX, 0),
-            // var_secinfo {type, offset, size}.
-            kind::DATASEC => (0, 0, u32::MAX),
-            _ => (0, 0, 0),
-        };
-        t[k] = Desc {
-            valid: s.valid,
-            array: k as u8 == kind::ARRAY,
-            fixed: s.fixed,
-            per_vlen: s.per_vlen,
-            ref_at,
-            head_mask: s.head_checked,
-            name_mask,
-            ref_mask,
-        };
-        k += 1;
-    }
-    t
-};
-
 fn scan_types<const BE: bool, B: Blob, V>(
     blob: &B,
     h: &Header,
@@ -374,7 +315,7 @@ where
         let target = word::<BE>(head, 8);
         let k = ((info >> 24) & 0x1f) as u8;
         let vlen = (info & 0xffff) as usize;
-        let e = DESC[k as usize];
+        let e = RECORDS[k as usize];
         if !e.valid {
             return Ok(Scanned::Invalid);
         }
@@ -388,39 +329,9 @@ where
             }
             &r[..len]
         };
-        let body = &rec[TYPE_LEN..];
-        max_ref = max_ref.max(target & e.head_mask);
-        max_name = max_name.max(name_off);
-        if e.name_mask | e.ref_mask != 0 {
-            // Each entry's first eight bytes as one load: the name is the
-            // first word, the type id the first or the second.
-            let (nm, rm) = (e.name_mask, e.ref_mask);
-            let (name_shift, ref_shift) = if BE {
-                (32, 32 - 8 * e.ref_at as u32)
-            } else {
-                (0, 8 * e.ref_at as u32)
-            };
-            // A constant stride per loop: no division by a variable.
-            let mut entry = |c: &[u8]| {
-                let Some(b) = c.first_chunk::<8>() else {
-                    return;
-                };
-                let q = if BE {
-                    u64::from_be_bytes(*b)
-                } else {
-                    u64::from_le_bytes(*b)
-                };
-                max_name = max_name.max((q >> name_shift) as u32 & nm);
-                max_ref = max_ref.max((q >> ref_shift) as u32 & rm);
-            };
-            if e.per_vlen == 12 {
-                body.chunks_exact(12).for_each(&mut entry);
-            } else {
-                body.chunks_exact(8).for_each(&mut entry);
-            }
-        } else if e.array {
-            max_ref = max_ref.max(word::<BE>(body, 0)).max(word::<BE>(body, 4));
-        }
+        let (r, n) = e.maxima::<BE>(name_off, target, &rec[TYPE_LEN..]);
+        max_ref = max_ref.max(r);
+        max_name = max_name.max(n);
         // The func_protos of the 64 ids around `id` are kept in a register
         // (`near`) and stored when `id` leaves them: a store and a load of
         // the same word for every type would chain the iterations.
@@ -478,38 +389,6 @@ where
 mod tests {
     use super::*;
     use crate::btf::Btf;
-
-    #[test]
-    fn desc_matches_the_shapes() {
-        for k in 0..32u8 {
-            let s = crate::btf::shape(k);
-            let d = DESC[k as usize];
-            assert_eq!(s.valid, d.valid, "kind {k}");
-            if !s.valid {
-                continue;
-            }
-            for vlen in 0..4usize {
-                let names: Vec<usize> = s.body_names(vlen).collect();
-                let refs: Vec<usize> = s.body_refs(vlen).collect();
-                let (mut dn, mut dr) = (Vec::new(), Vec::new());
-                if d.name_mask | d.ref_mask != 0 {
-                    for j in 0..vlen {
-                        let at = d.fixed as usize + j * d.per_vlen as usize;
-                        if d.name_mask != 0 {
-                            dn.push(at);
-                        }
-                        if d.ref_mask != 0 {
-                            dr.push(at + d.ref_at as usize);
-                        }
-                    }
-                } else if d.array {
-                    dr.extend([0, 4]);
-                }
-                assert_eq!(names, dn, "kind {k} vlen {vlen} names");
-                assert_eq!(refs, dr, "kind {k} vlen {vlen} refs");
-            }
-        }
-    }
 
     /// Every type shown: (id, kind, the name up to its NUL).
     #[derive(Default)]
