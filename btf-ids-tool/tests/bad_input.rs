@@ -186,10 +186,6 @@ fn set_symbol_sizes() {
     all_cmds(&o, &["FAILED to parse symbol name: func__f_1"]);
 }
 
-fn le(words: &[u32]) -> Vec<u8> {
-    words.iter().flat_map(|w| w.to_le_bytes()).collect()
-}
-
 /// A BTF blob: header fields given, then `body`.
 fn btf_blob(
     magic: u16,
@@ -200,12 +196,17 @@ fn btf_blob(
     slen: u32,
     body: &[u8],
 ) -> Vec<u8> {
-    let mut v = magic.to_le_bytes().to_vec();
-    v.push(version);
-    v.push(0);
-    v.extend(le(&[hdr_len, 0, tlen, soff, slen]));
-    v.extend_from_slice(body);
-    v
+    BtfHeader {
+        magic,
+        version,
+        flags: 0,
+        hdr_len,
+        type_off: 0,
+        type_len: tlen,
+        str_off: soff,
+        str_len: slen,
+    }
+    .then(body)
 }
 
 #[test]

@@ -12,10 +12,6 @@ use common::*;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-fn le(words: &[u32]) -> Vec<u8> {
-    words.iter().flat_map(|w| w.to_le_bytes()).collect()
-}
-
 fn info(kind: u32, vlen: u32) -> u32 {
     (kind << 24) | vlen
 }
@@ -24,18 +20,13 @@ fn info(kind: u32, vlen: u32) -> u32 {
 /// given; types at 0, strings right after) and `extra` header bytes.
 fn blob(version: u8, flags: u8, extra: &[u8], types: &[u32], strs: &[u8]) -> Vec<u8> {
     let t = le(types);
-    let mut v = vec![0x9f, 0xeb, version, flags];
-    v.extend(le(&[
-        24 + extra.len() as u32,
-        0,
-        t.len() as u32,
-        t.len() as u32,
-        strs.len() as u32,
-    ]));
-    v.extend_from_slice(extra);
-    v.extend(t);
-    v.extend_from_slice(strs);
-    v
+    let header = BtfHeader {
+        version,
+        flags,
+        hdr_len: 24 + extra.len() as u32,
+        ..BtfHeader::of(t.len(), strs.len())
+    };
+    header.then(&[extra, &t, strs].concat())
 }
 
 /// int "int" (id 1).

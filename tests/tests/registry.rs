@@ -24,28 +24,17 @@ const CHILD_ENV: &str = "BTF_IDS_REGISTRY_RESOLVED_COPY";
 // Sets made of data, for the model tests
 // ---------------------------------------------------------------------------
 
-struct DataSet {
-    flags: u32,
-    pairs: Vec<BtfIdSet8Pair>,
-}
-
-impl KfuncSetView for DataSet {
-    fn set_flags(&self) -> u32 {
-        self.flags
-    }
-    fn pairs(&self) -> &[BtfIdSet8Pair] {
-        &self.pairs
-    }
-}
+// `KfuncSetData` over leaked pairs.
 
 /// A leaked kfunc set of `(id, flags)` pairs.
 fn kset(pairs: &[(u32, u32)], filter: Option<BtfKfuncFilter>) -> &'static BtfKfuncIdSet {
-    let set: &'static DataSet = Box::leak(Box::new(DataSet {
+    let pairs: Vec<BtfIdSet8Pair> = pairs
+        .iter()
+        .map(|&(id, flags)| BtfIdSet8Pair { id, flags })
+        .collect();
+    let set: &'static KfuncSetData = Box::leak(Box::new(KfuncSetData {
         flags: BTF_SET8_KFUNCS,
-        pairs: pairs
-            .iter()
-            .map(|&(id, flags)| BtfIdSet8Pair { id, flags })
-            .collect(),
+        pairs: pairs.leak(),
     }));
     Box::leak(Box::new(BtfKfuncIdSet {
         owner: None,
@@ -535,9 +524,9 @@ fn at_most_16_distinct_filters_per_hook() {
 
 #[test]
 fn registration_rules_of_register_btf_kfunc_id_set() {
-    let plain: &'static DataSet = Box::leak(Box::new(DataSet {
+    let plain: &'static KfuncSetData = Box::leak(Box::new(KfuncSetData {
         flags: 0,
-        pairs: vec![BtfIdSet8Pair { id: 9, flags: 0 }],
+        pairs: vec![BtfIdSet8Pair { id: 9, flags: 0 }].leak(),
     }));
     let plain = Box::leak(Box::new(BtfKfuncIdSet::new(plain)));
     let r = registry(vec![

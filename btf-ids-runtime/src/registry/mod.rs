@@ -88,6 +88,6 @@ pub use lookup::{
 pub use prog::{BpfProg, BtfKfuncFilter};
 pub use replay::{RegisterError, E2BIG, EINVAL};
 pub use sets::{
-    BtfKfuncIdSet, IdTable, KfuncNameTable, KfuncRegistration, KfuncSetView,
+    BtfKfuncIdSet, IdTable, KfuncNameTable, KfuncRegistration, KfuncSetData, KfuncSetView,
     BTF_KFUNC_ID_SET_REGISTRATIONS, BTF_KFUNC_NAME_TABLES,
 };

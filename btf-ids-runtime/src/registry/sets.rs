@@ -8,8 +8,8 @@ use core::fmt;
 
 /// A type-erased `struct btf_id_set8`, so sets of any size can be registered.
 ///
-/// Implemented by every [`BtfIdSet8`]; a test can implement it for data of
-/// its own.
+/// Implemented by every [`BtfIdSet8`], and by [`KfuncSetData`] for a set
+/// made of data (built at run time, or by a test).
 pub trait KfuncSetView: Sync {
     /// The set's flags word (`BTF_SET8_KFUNCS` for a kfunc set).
     fn set_flags(&self) -> u32;
@@ -23,6 +23,38 @@ impl<const N: usize> KfuncSetView for BtfIdSet8<N> {
     }
     fn pairs(&self) -> &[BtfIdSet8Pair] {
         BtfIdSet8::pairs(self)
+    }
+}
+
+/// A kfunc set made of data rather than of a `.BTF_ids` set8: the flags
+/// word and the `(id, flags)` pairs, borrowed for as long as the set is
+/// registered.
+///
+/// ```
+/// use btf_ids_runtime::flags::{BTF_SET8_KFUNCS, KF_ACQUIRE};
+/// use btf_ids_runtime::registry::{BtfKfuncIdSet, KfuncSetData, KfuncSetView};
+/// use btf_ids_runtime::BtfIdSet8Pair;
+///
+/// static PAIRS: [BtfIdSet8Pair; 1] = [BtfIdSet8Pair { id: 42, flags: KF_ACQUIRE }];
+/// static DATA: KfuncSetData = KfuncSetData { flags: BTF_SET8_KFUNCS, pairs: &PAIRS };
+/// static SET: BtfKfuncIdSet = BtfKfuncIdSet::new(&DATA);
+/// assert_eq!(DATA.pairs()[0].id, 42);
+/// # let _ = &SET;
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct KfuncSetData<'a> {
+    /// The set's flags word (`BTF_SET8_KFUNCS` for a kfunc set).
+    pub flags: u32,
+    /// The `(id, flags)` pairs.
+    pub pairs: &'a [BtfIdSet8Pair],
+}
+
+impl KfuncSetView for KfuncSetData<'_> {
+    fn set_flags(&self) -> u32 {
+        self.flags
+    }
+    fn pairs(&self) -> &[BtfIdSet8Pair] {
+        self.pairs
     }
 }
 

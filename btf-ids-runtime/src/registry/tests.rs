@@ -12,20 +12,6 @@ use crate::BtfIdSet8Pair;
 use std::boxed::Box;
 use std::vec::Vec;
 
-struct DataSet {
-    flags: u32,
-    pairs: Vec<BtfIdSet8Pair>,
-}
-
-impl KfuncSetView for DataSet {
-    fn set_flags(&self) -> u32 {
-        self.flags
-    }
-    fn pairs(&self) -> &[BtfIdSet8Pair] {
-        &self.pairs
-    }
-}
-
 /// Denies exactly ID `N` (for a sleepable program only when `N` is odd).
 fn deny<const N: u32>(prog: &BpfProg, id: u32) -> i32 {
     if id == N && (N % 2 == 0 || prog.sleepable) {
@@ -72,8 +58,11 @@ impl Rng {
     }
 }
 
-fn leak_set(flags: u32, pairs: Vec<BtfIdSet8Pair>) -> &'static DataSet {
-    Box::leak(Box::new(DataSet { flags, pairs }))
+fn leak_set(flags: u32, pairs: Vec<BtfIdSet8Pair>) -> &'static KfuncSetData<'static> {
+    Box::leak(Box::new(KfuncSetData {
+        flags,
+        pairs: pairs.leak(),
+    }))
 }
 
 /// A random registration; `crowded` ones (1 or 2: on that many hooks)

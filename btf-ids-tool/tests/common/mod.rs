@@ -353,3 +353,56 @@ pub fn assemble(dir: &Path, stem: &str, asm: &str) -> PathBuf {
     let _ = std::fs::remove_file(&s);
     o
 }
+
+/// `words` as little-endian bytes.
+#[allow(dead_code)]
+pub fn le(words: &[u32]) -> Vec<u8> {
+    words.iter().flat_map(|w| w.to_le_bytes()).collect()
+}
+
+/// A little-endian `struct btf_header`, any field chosen (the tests of bad
+/// BTF set what they break), then `rest` (more header, types, strings).
+#[allow(dead_code)]
+pub struct BtfHeader {
+    pub magic: u16,
+    pub version: u8,
+    pub flags: u8,
+    pub hdr_len: u32,
+    pub type_off: u32,
+    pub type_len: u32,
+    pub str_off: u32,
+    pub str_len: u32,
+}
+
+#[allow(dead_code)]
+impl BtfHeader {
+    /// The header of a well-formed blob: version 1, no flags, 24 bytes,
+    /// `type_len` bytes of types right after it, then `str_len` of strings.
+    pub fn of(type_len: usize, str_len: usize) -> Self {
+        BtfHeader {
+            magic: 0xeb9f,
+            version: 1,
+            flags: 0,
+            hdr_len: 24,
+            type_off: 0,
+            type_len: type_len as u32,
+            str_off: type_len as u32,
+            str_len: str_len as u32,
+        }
+    }
+
+    /// The header's bytes, then `rest`.
+    pub fn then(&self, rest: &[u8]) -> Vec<u8> {
+        let mut v = self.magic.to_le_bytes().to_vec();
+        v.extend([self.version, self.flags]);
+        v.extend(le(&[
+            self.hdr_len,
+            self.type_off,
+            self.type_len,
+            self.str_off,
+            self.str_len,
+        ]));
+        v.extend_from_slice(rest);
+        v
+    }
+}
