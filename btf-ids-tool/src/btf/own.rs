@@ -108,12 +108,32 @@ pub fn splice<'d>(data: &'d [u8], mut parts: Vec<(usize, &'d [u8])>) -> Vec<&'d 
     out
 }
 
+/// The own `.BTF` of `elf`, split over `base` when there is one (`None`:
+/// the file has no `.BTF`), with the error `check` and `resolve` give for a
+/// blob that is not BTF or was made over another base.
+pub fn parse_own<'a>(
+    file: &str,
+    elf: &ElfInfo<'a>,
+    base: Option<&'a Btf<'a>>,
+    base_name: Option<&str>,
+) -> Result<Option<Btf<'a>>, Error> {
+    let Some(sec) = elf.btf else {
+        return Ok(None);
+    };
+    Btf::parse_split(elf.section_bytes(sec), base)
+        .map(Some)
+        .map_err(|e| fix_error(&FixError::Parse(e), file, sec, base_name))
+}
+
 /// `check`'s failures for the own `.BTF` of `elf`: a base mismatch is an
 /// error; types the kernel would refuse and opaque types that shadow a
 /// base type are failures, saying whether `btf-ids resolve` repairs them.
+///
+/// `btf` is that `.BTF` parsed, by [`parse_own`].
 pub fn check_own(
     file: &str,
     elf: &ElfInfo<'_>,
+    btf: &Btf<'_>,
     base: Option<&Btf<'_>>,
     base_name: Option<&str>,
     kernel_types: bool,
@@ -123,9 +143,7 @@ pub fn check_own(
     };
     let blob = elf.section_bytes(sec);
     let ptr = ptr_size(elf);
-    let btf = Btf::parse_split(blob, base)
-        .map_err(|e| fix_error(&FixError::Parse(e), file, sec, base_name))?;
-    let (violations, shadows) = btf_fix::problems(&btf, kernel_types, ptr)
+    let (violations, shadows) = btf_fix::problems(btf, kernel_types, ptr)
         .map_err(|e| fix_error(&e, file, sec, base_name))?;
     let mut out = Vec::new();
     if !violations.is_empty() {

@@ -5,6 +5,7 @@ use super::btf_source::{with_btf, BtfBytes, BtfSource};
 use super::inspect::{io_error, load_for_report, run_report};
 use super::inspect::{GroupReport, InspectReport, ReportSink, Summary};
 use crate::btf::own as own_btf;
+use crate::btf::{Btf, NoVisitor};
 use crate::symbols::layout::{EntryKind, GroupKind, Plan};
 use crate::Error;
 use std::path::Path;
@@ -36,7 +37,7 @@ json_fields!(CheckReport {
 /// over the base given (else an error), no type the kernel would refuse, no
 /// module-local opaque type shadowing a base type (unless
 /// `no_kernel_types`). A file without `.BTF_ids` gets only those checks.
-/// [`check`], with the kernel-types check turned off on request.
+/// `no_kernel_types` turns the kernel-types check off.
 pub fn check_with(
     file: &Path,
     src: &BtfSource,
@@ -46,13 +47,28 @@ pub fn check_with(
     let loaded = load_for_report(file)?;
     let elf = loaded.elf().map_err(|e| e.file(&f))?;
     let have_btf = src.btf.is_some() || elf.btf.is_some();
+    // Each BTF is read and parsed once: the base, then the BTF the ids are
+    // checked against, which without --btf is the file's own (whose own
+    // checks come first, with their own messages).
+    let bytes = have_btf
+        .then(|| BtfBytes::load(src, file, &elf))
+        .transpose()?;
+    let base = match &bytes {
+        Some(b) => b.parse_base()?,
+        None => None,
+    };
+    let base_name = bytes.as_ref().and_then(|b| b.base_name());
     let mut own_failures = Vec::new();
-    if src.btf.is_none() && elf.btf.is_some() {
-        let b = BtfBytes::load(src, file, &elf)?;
-        let base = b.parse_base()?;
-        own_failures =
-            own_btf::check_own(&f, &elf, base.as_ref(), b.base_name(), !no_kernel_types)?;
-    }
+    let own = if src.btf.is_none() {
+        let own = own_btf::parse_own(&f, &elf, base.as_ref(), base_name)?;
+        if let Some(btf) = &own {
+            own_failures =
+                own_btf::check_own(&f, &elf, btf, base.as_ref(), base_name, !no_kernel_types)?;
+        }
+        own
+    } else {
+        None
+    };
     if elf.btf_ids.is_none() && have_btf {
         let name = src
             .btf
@@ -71,25 +87,36 @@ pub fn check_with(
         failures: own_failures,
         ids: 0,
     };
-    let btf_name = if have_btf {
-        let b = BtfBytes::load(src, file, &elf)?;
-        let name = b.name().to_string();
-        with_btf(&b, |btf| {
-            run_report(
-                file,
-                &elf,
-                &plan,
-                Some(btf),
-                Some(name.clone()),
-                None,
-                &mut sink,
-            )
-            .map_err(io_error(file))
-        })?;
-        Some(name)
-    } else {
-        run_report(file, &elf, &plan, None, None, None, &mut sink).map_err(io_error(file))?;
-        None
+    let btf_name = match &bytes {
+        Some(b) => {
+            let name = b.name().to_string();
+            let mut report = |btf: &Btf<'_>| {
+                run_report(
+                    file,
+                    &elf,
+                    &plan,
+                    Some(btf),
+                    Some(name.clone()),
+                    None,
+                    &mut sink,
+                )
+                .map_err(io_error(file))
+            };
+            match (&own, &base) {
+                (Some(own), _) => report(own)?,
+                // --btf over -b: split over the base parsed above.
+                (None, Some(base)) => match b.parse_rest_visiting(base, &mut NoVisitor)? {
+                    Some(split) => report(&split)?,
+                    None => report(base)?,
+                },
+                (None, None) => with_btf(b, report)?,
+            }
+            Some(name)
+        }
+        None => {
+            run_report(file, &elf, &plan, None, None, None, &mut sink).map_err(io_error(file))?;
+            None
+        }
     };
     Ok(CheckReport {
         file: f,
