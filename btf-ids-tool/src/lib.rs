@@ -7,8 +7,9 @@
 //! - `input`: bounded reads, mappings and the regular-file checks;
 //!   `output`: writing a resolved file so that it stays the file it was.
 //! - `elf`: ELF reading with the `object` crate (no `unsafe`).
-//! - `symbols`: the `__BTF_ID__` symbols (the grammar is btf-ids-abi's) and
-//!   the lists, sets and set8s they lay out.
+//! - `symbols`: the `__BTF_ID__` symbols (the grammar is btf-ids-abi's),
+//!   read and checked once for every command (`symbols::table`), and the
+//!   lists, sets and set8s they lay out.
 //! - `btf`: our own bounds-checked BTF reader (split BTF supported), the
 //!   streaming scan that resolves without holding vmlinux's BTF, the 6.12
 //!   per-kind rules, the repairs of a module's own `.BTF` (`btf::fix`) and

@@ -2,7 +2,7 @@
 //! line each.
 
 use super::btf_source::{with_btf, BtfBytes, BtfSource};
-use super::inspect::{io_error, load_for_report, run_report};
+use super::inspect::{io_error, load_for_report, read_table, run_report};
 use super::inspect::{GroupReport, InspectReport, ReportSink, Summary};
 use crate::btf::own as own_btf;
 use crate::btf::{Btf, NoVisitor};
@@ -45,7 +45,7 @@ pub fn check_with(
 ) -> Result<CheckReport, Error> {
     let f = file.display().to_string();
     let loaded = load_for_report(file)?;
-    let elf = loaded.elf().map_err(|e| e.file(&f))?;
+    let mut elf = loaded.elf().map_err(|e| e.file(&f))?;
     let have_btf = src.btf.is_some() || elf.btf.is_some();
     // Each BTF is read and parsed once: the base, then the BTF the ids are
     // checked against, which without --btf is the file's own (whose own
@@ -82,7 +82,8 @@ pub fn check_with(
             failures: own_failures,
         });
     }
-    let plan = Plan::new(&elf).map_err(|e| e.file(&f))?;
+    let table = read_table(&mut elf).map_err(|e| e.file(&f))?;
+    let plan = Plan::new(&elf, &table).map_err(|e| e.file(&f))?;
     let mut sink = CheckSink {
         failures: own_failures,
         ids: 0,

@@ -2,7 +2,8 @@
 //! ELF and BTF readers.
 //!
 //! Rules (from resolve_btfids 6.12, `tools/bpf/resolve_btfids/main.c`):
-//! - collect `__BTF_ID__*` symbols defined in `.BTF_ids` (see [`crate::symbols::names`]);
+//! - collect `__BTF_ID__*` symbols defined in `.BTF_ids` (read and checked
+//!   by [`crate::symbols::table`], names as [`crate::symbols::names`] says);
 //!   a name may repeat (up to 100 addresses), a set name may not;
 //! - walk every type id from 1 (base ids included for split BTF); only
 //!   FUNC, STRUCT, UNION and TYPEDEF are looked at, a kind only while its
@@ -29,7 +30,8 @@ use crate::elf::{ElfInfo, SectionInfo, BTF_IDS_SECTION};
 use crate::resolve::names::{
     cstr_prefix_key, cstr_word_key, hash_cstr, hash_name, prefix_key, word_key, NameTable,
 };
-use crate::symbols::names::{parse_symbol, IdKind, Parsed};
+use crate::symbols::names::IdKind;
+use crate::symbols::table::{self, Problem, Record, SymbolError, Table};
 use crate::Error;
 use std::collections::HashSet;
 
@@ -213,109 +215,115 @@ pub struct Collected<'a> {
 }
 
 impl<'a> Collected<'a> {
-    /// Collects the `__BTF_ID__` symbols of `elf`'s `.BTF_ids`.
+    /// Collects the `__BTF_ID__` symbols of `elf`'s `.BTF_ids` (`sec`),
+    /// reading them as they come (`symbols::table::records`): resolve
+    /// needs no kept table.
     pub fn collect(elf: &ElfInfo<'a>, sec: SectionInfo) -> Result<Self, Error> {
+        Self::build(table::records(&elf.symbols, sec), elf.symbols.len())
+    }
+
+    /// Collects from a reading kept for other uses (`inspect`'s expected
+    /// ids), so that the symbols are read once. The same names, addresses
+    /// and sets as [`Collected::collect`]; only which of two of resolve's
+    /// own errors comes first may differ (ids are taken before sets), and
+    /// inspect asks only whether there is one.
+    pub fn from_table(t: &Table<'a>) -> Result<Self, Error> {
+        let ids = t.ids().iter().map(|&x| Ok(Record::Id(x)));
+        let sets = t.sets().iter().map(|&x| Ok(Record::Set(x)));
+        Self::build(ids.chain(sets), t.ids().len() + t.sets().len())
+    }
+
+    /// Adds resolve's own checks to the reading (`n`: records at most),
+    /// symbol by symbol, so that errors come in symbol order as
+    /// resolve_btfids meets them.
+    fn build(
+        records: impl Iterator<Item = Result<Record<'a>, SymbolError<'a>>>,
+        n: usize,
+    ) -> Result<Self, Error> {
         let mut c = Collected {
-            lookup: NameTable::with_capacity(elf.symbols.len()),
+            lookup: NameTable::with_capacity(n),
             ..Default::default()
         };
         // Room for every symbol in each kind: untouched capacity costs
         // address space only, and no vector moves (a move of a large vector
         // is an mremap, copying page tables).
         for v in c.names.iter_mut() {
-            v.reserve(elf.symbols.len());
+            v.reserve(n);
         }
         let mut set_names: HashSet<&'a [u8]> = HashSet::new();
-        for sym in &elf.symbols {
-            let parsed = match parse_symbol(sym.name) {
-                Ok(Some(p)) => p,
-                Ok(None) => continue,
-                Err(e) => {
-                    return Err(Error::new(e.to_string()).symbol(&sym.name_str()));
-                }
-            };
-            let rel = sym.value.wrapping_sub(sec.address);
-            if sym.value < sec.address || rel >= sec.size {
-                return Err(Error::new(format!(
-                    "FAILED patching index {} out of bounds {}",
-                    rel as i64, sec.size
-                ))
-                .symbol(&sym.name_str()));
-            }
-            match parsed {
-                Parsed::Id(k, name) => {
-                    let ki = k.index();
-                    c.nr[ki] += 1;
-                    let hash = kind_hash(ki, hash_name(name));
-                    let prefix = kind_hash(ki, prefix_key(name));
-                    let names = &c.names;
-                    let found = c.lookup.find(hash, |v| entry(names, v).name == name);
-                    match found {
-                        Some(v) => {
-                            let e = &mut c.names[ki][(v & IDX_MASK) as usize];
-                            if e.addrs.len() >= ADDR_CNT {
-                                return Err(Error::new(format!(
-                                    "FAILED symbol {} crossed the number of allowed lists",
-                                    String::from_utf8_lossy(name)
-                                ))
-                                .symbol(&sym.name_str()));
-                            }
-                            e.addrs.push(rel);
-                        }
-                        None => {
-                            c.names[ki].push(NameEntry {
-                                name,
-                                addrs: Addrs::new(rel),
-                                id: 0,
-                                others: Box::default(),
-                            });
-                            let v = ((ki as u32) << IDX_BITS) | (c.names[ki].len() - 1) as u32;
-                            // The table holds one entry per symbol.
-                            let word = kind_hash(ki, word_key(name));
-                            if !c.lookup.insert_keyed(hash, prefix, word, v) {
-                                return Err(Error::new("too many symbols").symbol(&sym.name_str()));
-                            }
-                        }
+        let twice = |name: &[u8], symbol: &[u8]| {
+            Error::new(format!(
+                "FAILED malformed data for set '{}': defined twice",
+                String::from_utf8_lossy(name)
+            ))
+            .symbol(&String::from_utf8_lossy(symbol))
+        };
+        for r in records {
+            let id = match r {
+                Ok(Record::Id(id)) => id,
+                Ok(Record::Label(_)) => continue,
+                Ok(Record::Set(s)) => {
+                    if !set_names.insert(s.name) {
+                        return Err(twice(s.name, s.symbol));
                     }
-                }
-                Parsed::Set { set8, name } => {
-                    if !set_names.insert(name) {
-                        return Err(Error::new(format!(
-                            "FAILED malformed data for set '{}': defined twice",
-                            String::from_utf8_lossy(name)
-                        ))
-                        .symbol(&sym.name_str()));
-                    }
-                    let unit = if set8 { 8 } else { 4 };
-                    if sym.size % unit != 0 || sym.size < unit {
-                        return Err(Error::new(format!(
-                            "set symbol size {} is not a positive multiple of {unit}",
-                            sym.size
-                        ))
-                        .symbol(&sym.name_str()));
-                    }
-                    match rel.checked_add(sym.size) {
-                        Some(end) if end <= sec.size => {}
-                        _ => {
-                            return Err(Error::new(format!(
-                                "set runs past the end of {BTF_IDS_SECTION} ({:#x}+{:#x} > {:#x})",
-                                rel, sym.size, sec.size
-                            ))
-                            .symbol(&sym.name_str()))
-                        }
-                    }
-                    if (sym.size / unit - 1) > i32::MAX as u64 {
-                        return Err(
-                            Error::new("set count overflows 32 bits").symbol(&sym.name_str())
-                        );
+                    if s.count() > i32::MAX as u64 {
+                        return Err(Error::new("set count overflows 32 bits")
+                            .symbol(&String::from_utf8_lossy(s.symbol)));
                     }
                     c.sets.push(SetSym {
-                        name,
-                        set8,
-                        addr: rel,
-                        size: sym.size,
-                        sym_index: sym.index,
+                        name: s.name,
+                        set8: s.set8,
+                        addr: s.offset,
+                        size: s.size,
+                        sym_index: s.index,
                     });
+                    continue;
+                }
+                Err(e) => {
+                    // A second definition comes before what is wrong with
+                    // its size, as resolve always had it.
+                    if let Problem::SetSize { name, .. } | Problem::SetExtent { name, .. } =
+                        e.problem
+                    {
+                        if set_names.contains(name) {
+                            return Err(twice(name, e.symbol));
+                        }
+                    }
+                    return Err(e.into());
+                }
+            };
+            let (ki, name, rel) = (id.kind.index(), id.name, id.offset);
+            c.nr[ki] += 1;
+            let hash = kind_hash(ki, hash_name(name));
+            let prefix = kind_hash(ki, prefix_key(name));
+            let names = &c.names;
+            let found = c.lookup.find(hash, |v| entry(names, v).name == name);
+            match found {
+                Some(v) => {
+                    let e = &mut c.names[ki][(v & IDX_MASK) as usize];
+                    if e.addrs.len() >= ADDR_CNT {
+                        return Err(Error::new(format!(
+                            "FAILED symbol {} crossed the number of allowed lists",
+                            String::from_utf8_lossy(name)
+                        ))
+                        .symbol(&String::from_utf8_lossy(id.symbol)));
+                    }
+                    e.addrs.push(rel);
+                }
+                None => {
+                    c.names[ki].push(NameEntry {
+                        name,
+                        addrs: Addrs::new(rel),
+                        id: 0,
+                        others: Box::default(),
+                    });
+                    let v = ((ki as u32) << IDX_BITS) | (c.names[ki].len() - 1) as u32;
+                    // The table holds one entry per symbol.
+                    let word = kind_hash(ki, word_key(name));
+                    if !c.lookup.insert_keyed(hash, prefix, word, v) {
+                        return Err(Error::new("too many symbols")
+                            .symbol(&String::from_utf8_lossy(id.symbol)));
+                    }
                 }
             }
         }
@@ -570,5 +578,89 @@ fn sort_region(elf: &ElfInfo<'_>, region: &mut [u8], unit: usize) {
         for (dst, src) in region.chunks_exact_mut(4).zip(&recs) {
             dst.copy_from_slice(src);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::elf::Sym;
+
+    const SEC: SectionInfo = SectionInfo {
+        index: 1,
+        file_offset: 0x40,
+        size: 0x20,
+        address: 0,
+    };
+
+    fn sym(index: usize, name: &'static str, value: u64, size: u64) -> Sym<'static> {
+        Sym {
+            index,
+            name: name.as_bytes(),
+            value,
+            size,
+            global: false,
+            hidden: false,
+        }
+    }
+
+    fn collect(syms: &[Sym<'static>]) -> Result<Collected<'static>, Error> {
+        Collected::build(table::records(syms, SEC), syms.len())
+    }
+
+    #[test]
+    fn errors_in_symbol_order() {
+        let twice = "FAILED malformed data for set 's': defined twice (symbol __BTF_ID__set__s)";
+        // A second definition comes before what the reading refuses of it,
+        // and before a later symbol's problem.
+        let bad_size = [
+            sym(1, "__BTF_ID__set__s", 0, 8),
+            sym(2, "__BTF_ID__set__s", 0, 6),
+        ];
+        assert_eq!(collect(&bad_size).unwrap_err().to_string(), twice);
+        let later = [
+            sym(1, "__BTF_ID__set__s", 0, 8),
+            sym(2, "__BTF_ID__set__s", 8, 8),
+            sym(3, "__BTF_ID__enum__e__1", 0, 0),
+        ];
+        assert_eq!(collect(&later).unwrap_err().to_string(), twice);
+        // An address outside comes first, as resolve always had it.
+        let outside = [
+            sym(1, "__BTF_ID__set__s", 0, 8),
+            sym(2, "__BTF_ID__set__s", 0x40, 8),
+        ];
+        assert_eq!(
+            collect(&outside).unwrap_err().to_string(),
+            "FAILED patching index 64 out of bounds 32 (symbol __BTF_ID__set__s)"
+        );
+    }
+
+    #[test]
+    fn a_kept_table_collects_the_same() {
+        let syms = [
+            sym(1, "l", 0, 0),
+            sym(2, "__BTF_ID__func__f__1", 0, 0),
+            sym(3, "__BTF_ID__set8__k", 4, 16),
+            sym(4, "__BTF_ID__func__f__2", 12, 0),
+            sym(5, "__BTF_ID__struct__s__3", 20, 0),
+        ];
+        let a = collect(&syms).unwrap();
+        let b = Collected::from_table(&Table::from_symbols(&syms, SEC).unwrap()).unwrap();
+        let view = |c: &Collected<'static>| {
+            let names: Vec<Vec<(Vec<u8>, Vec<u64>)>> = c
+                .names
+                .iter()
+                .map(|v| {
+                    v.iter()
+                        .map(|e| (e.name.to_vec(), e.addrs.iter().copied().collect()))
+                        .collect()
+                })
+                .collect();
+            let sets: Vec<_> = c.sets.iter().map(|s| (s.name, s.addr, s.size)).collect();
+            (names, sets, c.nr)
+        };
+        assert_eq!(view(&a), view(&b));
+        assert_eq!(a.nr, [1, 0, 0, 2]);
+        assert_eq!(a.sets[0].sym_index, 3);
     }
 }

@@ -1,4 +1,5 @@
-//! Recovering lists, sets and set8s from the symbols of `.BTF_ids`.
+//! Recovering lists, sets and set8s from the symbols of `.BTF_ids`, as
+//! [`crate::symbols::table`] read and checked them.
 //!
 //! Sets carry their extent in the `__BTF_ID__set[8]__name` symbol's size. A
 //! list's extent is not recorded anywhere, so lists are found through label
@@ -8,8 +9,9 @@
 //! set or the end of the section. A 4-byte slot without an id symbol is an
 //! unused slot (`BTF_ID_UNUSED`).
 
-use crate::elf::{has_btf_id_prefix, ElfInfo, SectionInfo, BTF_IDS_SECTION, BTF_ID_PREFIX};
-use crate::symbols::names::{parse_symbol, IdKind, Parsed};
+use crate::elf::{ElfInfo, SectionInfo, BTF_IDS_SECTION, BTF_ID_PREFIX};
+use crate::symbols::names::IdKind;
+use crate::symbols::table::{IdSym, Label, SetSym, Table};
 use crate::Error;
 
 /// What a group is.
@@ -131,43 +133,6 @@ json_fields!(Group {
     overlaps
 });
 
-/// An id symbol of the section.
-struct IdSym<'a> {
-    off: u64,
-    kind: IdKind,
-    name: &'a [u8],
-    symbol: &'a [u8],
-    /// Named by a slot of a list or set (else it is an orphan).
-    claimed: bool,
-}
-
-/// A set symbol.
-struct SetSym<'a> {
-    off: u64,
-    size: u64,
-    set8: bool,
-    name: &'a [u8],
-    symbol: &'a [u8],
-}
-
-impl SetSym<'_> {
-    /// (header bytes, entry bytes).
-    fn shape(&self) -> (u64, u64) {
-        if self.set8 {
-            (8, 8)
-        } else {
-            (4, 4)
-        }
-    }
-}
-
-/// A label (list) symbol.
-struct Label<'a> {
-    off: u64,
-    name: &'a [u8],
-    global: bool,
-}
-
 /// One group to be built, in output order.
 #[derive(Debug, Clone, Copy)]
 enum Item {
@@ -179,23 +144,28 @@ enum Item {
     Orphans,
 }
 
-/// Everything [`layout`] recovers, kept as sorted symbols, so that the
-/// groups can be built one at a time ([`Plan::groups`]): every step is a
-/// sort or a binary search, so the work is O(n log n) in the symbols plus
-/// the slots listed, and a group's entries exist only while it is looked
-/// at.
+/// Everything [`layout`] recovers, kept as references into the [`Table`]
+/// sorted by offset (the table stays in symbol order, and is not copied),
+/// so that the groups can be built one at a time ([`Plan::groups`]): every
+/// step is a sort or a binary search, so the work is O(n log n) in the
+/// symbols plus the slots listed, and a group's entries exist only while it
+/// is looked at.
 ///
 /// Sets that overlap (btf_ids.h never emits them; the kernel's
 /// resolve_btfids sorts each one over the others) are listed once: a set
 /// whose start lies inside an earlier set (by offset, then symbol order)
 /// gets no entries and names that set in [`Group::overlaps`]. Every slot
 /// is then listed at most once, and the output stays linear in the input.
-pub struct Plan<'e, 'a> {
-    elf: &'e ElfInfo<'a>,
+pub struct Plan<'t, 'a> {
+    elf: &'t ElfInfo<'a>,
+    table: &'t Table<'a>,
     section: SectionInfo,
-    ids: Vec<IdSym<'a>>,
-    sets: Vec<SetSym<'a>>,
-    labels: Vec<Label<'a>>,
+    ids: Vec<&'t IdSym<'a>>,
+    /// Per entry of `ids`: a slot of a list or set names it (else it is an
+    /// orphan).
+    claimed: Vec<bool>,
+    sets: Vec<&'t SetSym<'a>>,
+    labels: Vec<&'t Label<'a>>,
     items: Vec<Item>,
 }
 
@@ -203,108 +173,74 @@ fn lossy(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-impl<'e, 'a> Plan<'e, 'a> {
-    /// Reads the symbols of `elf`'s `.BTF_ids`. Errors: unparsable
-    /// `__BTF_ID__` names, symbols outside the section, `__BTF_ID__` symbols
-    /// in other sections, sets whose size is not a multiple of the entry
-    /// size.
-    pub fn new(elf: &'e ElfInfo<'a>) -> Result<Self, Error> {
-        let Some(sec) = elf.btf_ids else {
-            return Err(Error::new(format!("no {BTF_IDS_SECTION} section")));
-        };
-        if !elf.has_symtab {
-            return Err(Error::new("no symbol table (SHT_SYMTAB)"));
-        }
-        if let Some(s) = elf.stray.first() {
+/// The section `inspect` and `check` lay out, once they know it has a
+/// symbol table and no `__BTF_ID__` symbol elsewhere (which resolve, like
+/// resolve_btfids, ignores unless `--strict`). Read its symbols with
+/// [`Table::read`], then lay them out with [`Plan::new`].
+pub fn report_section(elf: &ElfInfo<'_>) -> Result<SectionInfo, Error> {
+    let Some(sec) = elf.btf_ids else {
+        return Err(Error::new(format!("no {BTF_IDS_SECTION} section")));
+    };
+    if !elf.has_symtab {
+        return Err(Error::new("no symbol table (SHT_SYMTAB)"));
+    }
+    if let Some(s) = elf.stray.first() {
+        return Err(Error::new(format!(
+            "symbol index {}: {BTF_ID_PREFIX} symbol outside {BTF_IDS_SECTION}",
+            s.index
+        ))
+        .symbol(&s.name));
+    }
+    Ok(sec)
+}
+
+impl<'t, 'a> Plan<'t, 'a> {
+    /// Lays out `table`, the reading of `elf`'s `.BTF_ids` (see
+    /// [`report_section`]). Errors: a label outside the section (a list
+    /// cannot start there; resolve never looks at labels, so the table
+    /// leaves that to us).
+    pub fn new(elf: &'t ElfInfo<'a>, table: &'t Table<'a>) -> Result<Self, Error> {
+        let sec = table.section();
+        if let Some(l) = table.labels().iter().find(|l| !l.inside) {
             return Err(Error::new(format!(
-                "symbol index {}: {BTF_ID_PREFIX} symbol outside {BTF_IDS_SECTION}",
-                s.index
+                "symbol value {:#x} outside {BTF_IDS_SECTION} ({:#x}+{:#x})",
+                l.offset.wrapping_add(sec.address),
+                sec.address,
+                sec.size
             ))
-            .symbol(&s.name));
+            .symbol(&lossy(l.name)));
         }
-        let mut ids: Vec<IdSym<'a>> = Vec::new();
-        let mut sets: Vec<SetSym<'a>> = Vec::new();
-        let mut labels: Vec<Label<'a>> = Vec::new();
-        for sym in &elf.symbols {
-            let rel = sym.value.wrapping_sub(sec.address);
-            if sym.value < sec.address
-                || rel > sec.size
-                || (rel == sec.size && has_btf_id_prefix(sym.name))
-            {
-                return Err(Error::new(format!(
-                    "symbol value {:#x} outside {BTF_IDS_SECTION} ({:#x}+{:#x})",
-                    sym.value, sec.address, sec.size
-                ))
-                .symbol(&sym.name_str()));
-            }
-            match parse_symbol(sym.name) {
-                Err(e) => return Err(Error::new(e.to_string()).symbol(&sym.name_str())),
-                Ok(None) => labels.push(Label {
-                    off: rel,
-                    name: sym.name,
-                    global: sym.global,
-                }),
-                Ok(Some(Parsed::Id(kind, name))) => ids.push(IdSym {
-                    off: rel,
-                    kind,
-                    name,
-                    symbol: sym.name,
-                    claimed: false,
-                }),
-                Ok(Some(Parsed::Set { set8, name })) => {
-                    let unit = if set8 { 8 } else { 4 };
-                    if sym.size % unit != 0 || sym.size < unit {
-                        return Err(Error::new(format!(
-                            "set symbol size {} is not a positive multiple of {unit}",
-                            sym.size
-                        ))
-                        .symbol(&sym.name_str()));
-                    }
-                    if rel.checked_add(sym.size).is_none_or(|e| e > sec.size) {
-                        return Err(Error::new(format!(
-                            "set {:#x}+{:#x} runs past the end of {BTF_IDS_SECTION} ({:#x})",
-                            rel, sym.size, sec.size
-                        ))
-                        .symbol(&sym.name_str()));
-                    }
-                    sets.push(SetSym {
-                        off: rel,
-                        size: sym.size,
-                        set8,
-                        name,
-                        symbol: sym.name,
-                    });
-                }
-            }
-        }
+        let mut ids: Vec<&'t IdSym<'a>> = table.ids().iter().collect();
+        let mut sets: Vec<&'t SetSym<'a>> = table.sets().iter().collect();
+        let mut labels: Vec<&'t Label<'a>> = table.labels().iter().collect();
         // Stable sorts: symbol order decides among equal offsets (and a
         // global label comes before local ones at its offset).
-        ids.sort_by_key(|i| i.off);
-        labels.sort_by(|a, b| a.off.cmp(&b.off).then(b.global.cmp(&a.global)));
-        sets.sort_by_key(|s| s.off);
+        ids.sort_by_key(|i| i.offset);
+        labels.sort_by(|a, b| a.offset.cmp(&b.offset).then(b.global.cmp(&a.global)));
+        sets.sort_by_key(|s| s.offset);
 
         let mut items: Vec<(u64, bool, Item)> = Vec::new();
         // Sets; one starting inside an earlier one (the one reaching
         // furthest covers its start) overlaps it.
         let mut reach: Option<(u64, usize)> = None;
         for (i, s) in sets.iter().enumerate() {
-            let end = s.off + s.size;
+            let end = s.offset + s.size;
             let overlaps = match reach {
-                Some((r, j)) if s.off < r => Some(j),
+                Some((r, j)) if s.offset < r => Some(j),
                 _ => None,
             };
             if reach.is_none_or(|(r, _)| end > r) {
                 reach = Some((end, i));
             }
-            items.push((s.off, false, Item::Set { i, overlaps }));
+            items.push((s.offset, false, Item::Set { i, overlaps }));
         }
         // The union of the sets' extents, as sorted disjoint ranges: labels
         // inside a set are the set's own, not lists.
         let mut covered: Vec<(u64, u64)> = Vec::new();
         for s in &sets {
             match covered.last_mut() {
-                Some(last) if s.off <= last.1 => last.1 = last.1.max(s.off + s.size),
-                _ => covered.push((s.off, s.off + s.size)),
+                Some(last) if s.offset <= last.1 => last.1 = last.1.max(s.offset + s.size),
+                _ => covered.push((s.offset, s.offset + s.size)),
             }
         }
         let in_a_set = |off: u64| {
@@ -312,23 +248,25 @@ impl<'e, 'a> Plan<'e, 'a> {
             i > 0 && off < covered[i - 1].1
         };
         // Where groups start, for list extents.
-        let mut starts: Vec<u64> = sets.iter().map(|s| s.off).collect();
-        starts.extend(labels.iter().map(|l| l.off));
+        let mut starts: Vec<u64> = sets.iter().map(|s| s.offset).collect();
+        starts.extend(labels.iter().map(|l| l.offset));
         starts.sort_unstable();
         starts.dedup();
         let mut seen_label_at: Option<u64> = None;
         for (i, l) in labels.iter().enumerate() {
-            if in_a_set(l.off) || seen_label_at == Some(l.off) {
+            if in_a_set(l.offset) || seen_label_at == Some(l.offset) {
                 continue;
             }
-            seen_label_at = Some(l.off);
-            let next = starts.partition_point(|&s| s <= l.off);
+            seen_label_at = Some(l.offset);
+            let next = starts.partition_point(|&s| s <= l.offset);
             let end = starts.get(next).copied().unwrap_or(sec.size).min(sec.size);
-            items.push((l.off, true, Item::List { i, end }));
+            items.push((l.offset, true, Item::List { i, end }));
         }
         let mut plan = Plan {
             elf,
+            table,
             section: sec,
+            claimed: vec![false; ids.len()],
             ids,
             sets,
             labels,
@@ -340,26 +278,32 @@ impl<'e, 'a> Plan<'e, 'a> {
         // claims does not depend on the order the groups are built in.
         for (_, _, item) in &items {
             if let Some((first, unit, end)) = plan.slots(*item) {
-                let mut j = plan.ids.partition_point(|x| x.off < first);
+                let mut j = plan.ids.partition_point(|x| x.offset < first);
                 while let Some(x) = plan.ids.get(j) {
-                    if x.off + unit > end {
+                    if x.offset + unit > end {
                         break;
                     }
-                    let first_here = j == 0 || plan.ids[j - 1].off != x.off;
-                    if first_here && (x.off - first) % unit == 0 {
-                        plan.ids[j].claimed = true;
+                    let first_here = j == 0 || plan.ids[j - 1].offset != x.offset;
+                    if first_here && (x.offset - first) % unit == 0 {
+                        plan.claimed[j] = true;
                     }
                     j += 1;
                 }
             }
         }
-        if let Some(first) = plan.ids.iter().find(|x| !x.claimed) {
-            items.push((first.off, false, Item::Orphans));
+        if let Some(j) = plan.claimed.iter().position(|&c| !c) {
+            items.push((plan.ids[j].offset, false, Item::Orphans));
         }
         // Offset order; at one offset sets and orphans before the list.
         items.sort_by_key(|&(off, list, _)| (off, list));
         plan.items = items.into_iter().map(|(_, _, it)| it).collect();
         Ok(plan)
+    }
+
+    /// The reading laid out, for what else a report needs of the symbols
+    /// (the ids resolve would write), so that they are read once.
+    pub fn table(&self) -> &'t Table<'a> {
+        self.table
     }
 
     /// The section.
@@ -372,11 +316,11 @@ impl<'e, 'a> Plan<'e, 'a> {
     fn slots(&self, item: Item) -> Option<(u64, u64, u64)> {
         match item {
             Item::Set { i, overlaps: None } => {
-                let s = &self.sets[i];
+                let s = self.sets[i];
                 let (hdr, unit) = s.shape();
-                Some((s.off + hdr, unit, s.off + s.size))
+                Some((s.offset + hdr, unit, s.offset + s.size))
             }
-            Item::List { i, end } => Some((self.labels[i].off, 4, end)),
+            Item::List { i, end } => Some((self.labels[i].offset, 4, end)),
             _ => None,
         }
     }
@@ -392,15 +336,16 @@ impl<'e, 'a> Plan<'e, 'a> {
             return Vec::new();
         };
         let mut out = Vec::with_capacity(((end.saturating_sub(first)) / unit) as usize);
-        let mut j = self.ids.partition_point(|x| x.off < first);
+        let mut j = self.ids.partition_point(|x| x.offset < first);
         let mut p = first;
         while p + unit <= end {
-            while self.ids.get(j).is_some_and(|x| x.off < p) {
+            while self.ids.get(j).is_some_and(|x| x.offset < p) {
                 j += 1;
             }
             let flags = set8.then(|| self.rd(p + 4));
             let value = self.rd(p);
-            out.push(match self.ids.get(j).filter(|x| x.off == p && x.claimed) {
+            let here = self.ids.get(j).filter(|x| x.offset == p && self.claimed[j]);
+            out.push(match here {
                 Some(x) => Entry {
                     kind: x.kind.into(),
                     name: lossy(x.name),
@@ -426,10 +371,9 @@ impl<'e, 'a> Plan<'e, 'a> {
     fn group(&self, item: Item) -> Group {
         match item {
             Item::Set { i, overlaps } => {
-                let s = &self.sets[i];
-                let (_, unit) = s.shape();
-                let li = self.labels.partition_point(|l| l.off < s.off);
-                let label = self.labels.get(li).filter(|l| l.off == s.off);
+                let s = self.sets[i];
+                let li = self.labels.partition_point(|l| l.offset < s.offset);
+                let label = self.labels.get(li).filter(|l| l.offset == s.offset);
                 Group {
                     kind: if s.set8 {
                         GroupKind::Set8
@@ -440,12 +384,12 @@ impl<'e, 'a> Plan<'e, 'a> {
                     label: label.map(|l| lossy(l.name)),
                     label_global: label.is_some_and(|l| l.global),
                     set_symbol: Some(lossy(s.symbol)),
-                    offset: s.off,
+                    offset: s.offset,
                     size: s.size,
-                    count: Some(self.rd(s.off)),
-                    expected_count: Some(s.size / unit - 1),
+                    count: Some(self.rd(s.offset)),
+                    expected_count: Some(s.count()),
                     flags: if s.set8 {
-                        Some(self.rd(s.off + 4))
+                        Some(self.rd(s.offset + 4))
                     } else {
                         None
                     },
@@ -454,7 +398,7 @@ impl<'e, 'a> Plan<'e, 'a> {
                 }
             }
             Item::List { i, end } => {
-                let l = &self.labels[i];
+                let l = self.labels[i];
                 let name = lossy(l.name);
                 Group {
                     kind: GroupKind::List,
@@ -462,8 +406,8 @@ impl<'e, 'a> Plan<'e, 'a> {
                     label: Some(name),
                     label_global: l.global,
                     set_symbol: None,
-                    offset: l.off,
-                    size: end - l.off,
+                    offset: l.offset,
+                    size: end - l.offset,
                     count: None,
                     expected_count: None,
                     flags: None,
@@ -475,13 +419,14 @@ impl<'e, 'a> Plan<'e, 'a> {
                 let entries: Vec<Entry> = self
                     .ids
                     .iter()
-                    .filter(|x| !x.claimed)
-                    .map(|x| Entry {
+                    .zip(&self.claimed)
+                    .filter(|(_, &c)| !c)
+                    .map(|(x, _)| Entry {
                         kind: x.kind.into(),
                         name: lossy(x.name),
                         symbol: Some(lossy(x.symbol)),
-                        offset: x.off,
-                        value: self.rd(x.off),
+                        offset: x.offset,
+                        value: self.rd(x.offset),
                         flags: None,
                     })
                     .collect();
