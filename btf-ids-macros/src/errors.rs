@@ -1,5 +1,5 @@
-//! The one error sink of every macro: each mistake is pushed where it is
-//! found and the parse goes on, so a user sees all of them in one build
+//! The one error sink of every macro: each mistake is pushed in reading
+//! order and the macro goes on, so a user sees all of them in one build
 //! (combined with `syn::Error::combine`, each at its own token).
 
 /// The mistakes found so far.

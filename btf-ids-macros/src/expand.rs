@@ -7,8 +7,9 @@
 //! of the crate that re-exports it, so the choice is left to that crate.
 
 use crate::asm::{Block, Scope};
-use crate::parse::{Decl, Entry, Macro};
+use crate::ast::Macro;
 use crate::symbol::{self, SetLayout};
+use crate::valid::{Decl, Entry};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 

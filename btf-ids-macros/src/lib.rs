@@ -2,9 +2,12 @@
 //! `include/linux/btf_ids.h` macros and of `__bpf_kfunc`.
 //!
 //! Use them through `btf_ids_runtime`, which re-exports each one and owns the
-//! types the expansions name. Parsing lives in `parse`, expansion in
-//! `expand`; `symbol` alone forms `__BTF_ID__` names and `asm` alone
-//! writes assembler text.
+//! types the expansions name. A declaration macro goes through three
+//! stages: `parse` reads the syntax into `ast`, `valid` judges what it means,
+//! `expand` writes it out. Keeping meaning out of the parser leaves the
+//! parser a grammar and puts every rule a user can break in one file;
+//! `#[kfunc]`'s rules are in `kfunc::check`. `symbol` alone forms
+//! `__BTF_ID__` names and `asm` alone writes assembler text.
 //!
 //! Every name the macros take ends up in an assembler symbol, so each must
 //! be ASCII (checked). A `#[no_mangle]` list or set also defines a hidden
@@ -14,18 +17,20 @@
 #![warn(missing_docs)]
 
 mod asm;
+mod ast;
 mod errors;
 mod expand;
 mod flag_expr;
 mod kfunc;
 mod parse;
 mod symbol;
+mod valid;
 
-use parse::Macro;
+use ast::Macro;
 use proc_macro::TokenStream;
 
 fn run(input: TokenStream, mac: Macro) -> TokenStream {
-    match parse::decls(input.into(), mac) {
+    match valid::decls(parse::input(input.into(), mac), mac) {
         Ok(decls) => expand::decls(decls, mac).into(),
         Err(e) => e.to_compile_error().into(),
     }

@@ -3,152 +3,66 @@
 //! ```text
 //! decl   := attr* vis `static` IDENT `=` body `;`
 //! body   := `[` entry (`,` entry)* `,`? `]` | entry
-//! entry  := `unused` | kind NAME (`(` flags-expr `)`)?      (plain sets: no flags)
+//! entry  := `unused` | kind NAME (`(` flags-expr `)`)?
 //! kentry := path-to-a-#[kfunc] | `func` NAME (`(` flags-expr `)`)?   (btf_kfuncs!)
-//! kind   := `struct` | `union` | `typedef` | `func`
+//! kind   := IDENT   (`struct`, `union`, `typedef` or `func`: see valid.rs)
 //! ```
 //!
-//! Entries are parsed one by one and every mistake is collected, so a user
-//! sees all of them in one build.
+//! Only the syntax is judged here, so the grammar is one for all four macros
+//! except for `btf_kfuncs!`' paths. A broken entry is recorded in the tree
+//! ([`crate::ast`]) and skipped up to the next comma, so every entry is read
+//! in one build; only a broken declaration (no `static`, no `;`) stops the
+//! parse.
 
-use crate::errors::Errors;
-use crate::symbol::Kind;
+use crate::ast::{self, Attr, Decl, Entry, Flags, Head, IdTail, Input, Macro, Word};
 use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::ToTokens;
 use syn::ext::IdentExt;
 use syn::parse::{ParseStream, Parser};
-use syn::spanned::Spanned;
-use syn::{Attribute, Ident, Path, Token, Visibility};
+use syn::{Attribute, Ident, Path, Token};
 
-/// Which macro is being parsed; it decides which entries are allowed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Macro {
-    List,
-    Set,
-    Set8,
-    Kfuncs,
-}
-
-impl Macro {
-    fn name(self) -> &'static str {
-        match self {
-            Macro::List => "btf_id_list!",
-            Macro::Set => "btf_set!",
-            Macro::Set8 => "btf_set8!",
-            Macro::Kfuncs => "btf_kfuncs!",
-        }
-    }
-}
-
-/// One `static NAME = [...]` declaration.
-pub struct Decl {
-    /// Attributes passed on to the generated Rust static.
-    pub attrs: Vec<Attribute>,
-    /// `#[no_mangle]` was given: the `_GLOBAL` form of the C macro.
-    pub global: bool,
-    /// `#[btf_ids(crate = path)]`: the runtime's path, for a crate that
-    /// re-exports the macros and the runtime under its own.
-    pub krate: Option<Path>,
-    pub vis: Visibility,
-    pub name: Ident,
-    pub entries: Vec<Entry>,
-}
-
-/// A type or function named by kind, as `BTF_ID(kind, name)` names it.
-#[derive(Clone)]
-pub struct Named {
-    pub kind: Kind,
-    pub name: String,
-    pub name_span: Span,
-}
-
-pub enum Entry {
-    /// `BTF_ID_UNUSED`.
-    Unused,
-    /// `BTF_ID` or `BTF_ID_FLAGS`.
-    Id {
-        named: Named,
-        flags: Option<(TokenStream, Span)>,
-    },
-    /// A `#[kfunc]` function listed by path in `btf_kfuncs!`, with the
-    /// path's last name (which an alias may make differ from the function's
-    /// own: the set is checked for duplicates by the names as written).
-    Kfunc { path: Path, name: String },
-}
-
-impl Entry {
-    /// The `(kind, name)` a set may hold once only.
-    fn identity(&self) -> Option<(Kind, &str, Span)> {
-        match self {
-            Entry::Unused => None,
-            Entry::Id { named, .. } => Some((named.kind, &named.name, named.name_span)),
-            Entry::Kfunc { path, name } => Some((Kind::Func, name, path.span())),
-        }
-    }
-}
-
-pub fn decls(tokens: TokenStream, mac: Macro) -> syn::Result<Vec<Decl>> {
-    let mut errors = Errors::default();
-    let decls = (|input: ParseStream| {
-        let mut decls = Vec::new();
+/// The declarations in `tokens`, as far as their syntax goes.
+pub fn input(tokens: TokenStream, mac: Macro) -> Input {
+    let mut decls = Vec::new();
+    let parsed = (|input: ParseStream| {
         while !input.is_empty() {
-            decls.push(decl(input, mac, &mut errors)?);
+            decl(input, mac, &mut decls)?;
         }
-        Ok(decls)
+        Ok(())
     })
     .parse2(tokens);
-    match decls {
-        Ok(decls) => {
-            if decls.is_empty() {
-                errors.push(syn::Error::new(
-                    Span::call_site(),
-                    format!("{} expects `static NAME = [...];`", mac.name()),
-                ));
-            }
-            errors.finish().map(|()| decls)
-        }
-        Err(e) => Err(errors.then(e)),
-    }
+    let fatal = match parsed {
+        Err(e) => Some(e),
+        Ok(()) if decls.is_empty() => Some(syn::Error::new(
+            Span::call_site(),
+            format!("{} expects `static NAME = [...];`", mac.name()),
+        )),
+        Ok(()) => None,
+    };
+    Input { decls, fatal }
 }
 
-fn decl(input: ParseStream, mac: Macro, errors: &mut Errors) -> syn::Result<Decl> {
-    let all_attrs = input.call(Attribute::parse_outer)?;
-    let mut attrs = Vec::new();
-    let mut global = false;
-    let mut krate: Option<Path> = None;
-    for attr in all_attrs {
-        if attr.path().is_ident("btf_ids") {
-            match crate_path(&attr) {
-                Ok(p) if krate.is_none() => krate = Some(p),
-                Ok(_) => errors.push(syn::Error::new_spanned(
-                    &attr,
-                    "`#[btf_ids(crate = ...)]` is given twice",
-                )),
-                Err(e) => errors.push(e),
-            }
-        } else if is_no_mangle(&attr) {
-            if matches!(mac, Macro::Set8 | Macro::Kfuncs) {
-                errors.push(syn::Error::new_spanned(
-                    &attr,
-                    "set8 and kfunc sets have no global form (BTF_SET8_START is always local)",
-                ));
-            }
-            global = true;
-        } else {
-            attrs.push(attr);
-        }
-    }
-    let vis: Visibility = input.parse()?;
+/// One declaration, pushed to `decls` as soon as its attributes are read
+/// and filled in as the rest is, so that a declaration the parse stops in
+/// is there as far as it went.
+fn decl(input: ParseStream, mac: Macro, decls: &mut Vec<Decl>) -> syn::Result<()> {
+    let attrs = input.call(Attribute::parse_outer)?;
+    decls.push(Decl {
+        attrs: attrs.into_iter().map(attr).collect(),
+        head: None,
+        body: None,
+        complete: false,
+    });
+    let decl = decls.last_mut().expect("just pushed");
+    let vis = input.parse()?;
     input.parse::<Token![static]>()?;
-    let name: Ident = input.parse()?;
-    if let Some(e) = crate::symbol::non_ascii(&name, "the name of a list or set") {
-        errors.push(e);
-    }
+    let name = input.parse()?;
+    decl.head = Some(Head { vis, name });
     input.parse::<Token![=]>()?;
-    let entries = if input.peek(syn::token::Bracket) {
+    decl.body = Some(if input.peek(syn::token::Bracket) {
         let content;
         syn::bracketed!(content in input);
-        entries(&content, mac, errors)?
+        entries(&content, mac)?
     } else {
         // One entry without brackets: the `_SINGLE` forms.
         let mut single = TokenStream::new();
@@ -158,27 +72,22 @@ fn decl(input: ParseStream, mac: Macro, errors: &mut Errors) -> syn::Result<Decl
         if single.is_empty() {
             return Err(input.error("expected `[` followed by the entries"));
         }
-        (|s: ParseStream| entries(s, mac, errors)).parse2(single)?
-    };
+        (|s: ParseStream| entries(s, mac)).parse2(single)?
+    });
     input.parse::<Token![;]>()?;
+    decl.complete = true;
+    Ok(())
+}
 
-    if matches!(mac, Macro::Set | Macro::Set8 | Macro::Kfuncs) {
-        check_duplicates(&entries, errors);
+fn attr(attr: Attribute) -> Attr {
+    if attr.path().is_ident("btf_ids") {
+        let path = crate_path(&attr);
+        Attr::Crate { attr, path }
+    } else if is_no_mangle(&attr) {
+        Attr::NoMangle(attr)
+    } else {
+        Attr::Other(attr)
     }
-    if global && mac == Macro::List && entries.is_empty() {
-        errors.push(syn::Error::new(
-            name.span(),
-            "a list needs at least one entry",
-        ));
-    }
-    Ok(Decl {
-        attrs,
-        global,
-        krate,
-        vis,
-        name,
-        entries,
-    })
 }
 
 /// `#[btf_ids(crate = path)]`: the path.
@@ -212,19 +121,14 @@ fn is_no_mangle(attr: &Attribute) -> bool {
 
 /// The comma-separated entries of one body, parsed in place (one token
 /// buffer for the whole body: a large list costs no re-buffering per entry).
-/// A bad entry is reported and skipped up to the next comma, so every bad
-/// entry is reported in one build.
-fn entries(input: ParseStream, mac: Macro, errors: &mut Errors) -> syn::Result<Vec<Entry>> {
+/// An entry whose syntax breaks off is skipped up to the next comma.
+fn entries(input: ParseStream, mac: Macro) -> syn::Result<Vec<Entry>> {
     let mut entries = Vec::new();
     while !input.is_empty() {
-        match entry(input, mac) {
-            Ok(e) => entries.push(e),
-            Err(e) => {
-                errors.push(e);
-                while !at_end(input) {
-                    input.parse::<TokenTree>()?;
-                }
-            }
+        entries.push(entry(input, mac));
+        // Past a broken entry's rest (an entry read whole is at its end).
+        while !at_end(input) {
+            input.parse::<TokenTree>()?;
         }
         if !input.is_empty() {
             input.parse::<Token![,]>()?;
@@ -233,81 +137,56 @@ fn entries(input: ParseStream, mac: Macro, errors: &mut Errors) -> syn::Result<V
     Ok(entries)
 }
 
-/// An identifier's text without `r#`: one trip to the compiler per name,
-/// where `Ident::unraw` makes a second identifier first.
-fn unraw(ident: &Ident) -> String {
-    let text = ident.to_string();
-    match text.strip_prefix("r#") {
-        Some(bare) => bare.to_owned(),
-        None => text,
-    }
-}
-
 /// The end of one entry: the end of the body or the comma after the entry.
 fn at_end(input: ParseStream) -> bool {
     input.is_empty() || input.peek(Token![,])
 }
 
-fn entry(input: ParseStream, mac: Macro) -> syn::Result<Entry> {
+/// The syntax error `message` at the next token, unless the entry ends here.
+fn end(input: ParseStream, message: &str) -> Option<syn::Error> {
+    (!at_end(input)).then(|| input.error(message))
+}
+
+fn entry(input: ParseStream, mac: Macro) -> Entry {
     if input.peek(Token![,]) {
-        return Err(input.error("expected an entry before this comma"));
+        return Entry::Malformed(input.error("expected an entry before this comma"));
     }
     if mac == Macro::Kfuncs && !is_kind_word(input, "func") {
-        let path: Path = input.parse()?;
-        let last = &path
-            .segments
-            .last()
-            .expect("a parsed path has a segment")
-            .ident;
-        if let Some(e) = crate::symbol::non_ascii(last, "a kfunc's name") {
-            return Err(e);
-        }
-        let name = unraw(last);
-        if !at_end(input) {
-            return Err(input.error(
-                "a kfunc path takes no flags: they come from its #[kfunc] attribute \
-                 (write `func NAME(FLAGS)` for a function not written in Rust)",
-            ));
-        }
-        return Ok(Entry::Kfunc { path, name });
+        return match input.parse::<Path>() {
+            Ok(path) => Entry::Kfunc {
+                path,
+                rest: end(
+                    input,
+                    "a kfunc path takes no flags: they come from its #[kfunc] attribute \
+                     (write `func NAME(FLAGS)` for a function not written in Rust)",
+                ),
+            },
+            Err(e) => Entry::Malformed(e),
+        };
     }
 
-    let word = input.call(Ident::parse_any)?;
-    let word_str = word.to_string();
-    if word_str == "unused" {
-        if mac != Macro::List {
-            return Err(syn::Error::new(
-                word.span(),
-                format!(
-                    "`unused` (BTF_ID_UNUSED) belongs in btf_id_list!, not in {}",
-                    mac.name()
-                ),
-            ));
-        }
-        if !at_end(input) {
-            return Err(input.error("expected `,` after `unused`"));
-        }
-        return Ok(Entry::Unused);
-    }
-    let Some(kind) = Kind::from_word(&word_str) else {
-        return Err(syn::Error::new(
-            word.span(),
-            format!(
-                "unknown BTF ID kind `{word_str}`: expected `struct`, `union`, `typedef` or `func`{}",
-                if mac == Macro::List { ", or `unused`" } else { "" }
-            ),
-        ));
+    let word = match input.call(Ident::parse_any) {
+        Ok(word) => word,
+        Err(e) => return Entry::Malformed(e),
     };
-    if mac == Macro::Kfuncs && kind != Kind::Func {
-        return Err(syn::Error::new(
-            word.span(),
-            "a kfunc set holds functions only: expected `func`",
-        ));
+    let text = word.to_string();
+    if text == "unused" {
+        let rest = end(input, "expected `,` after `unused`");
+        return Entry::Unused { word, rest };
     }
+    let tail = id_tail(input, &word, &text);
+    Entry::Id {
+        kind: Word { ident: word, text },
+        tail,
+    }
+}
+
+/// `NAME (flags)?` after the kind word `word` (whose text is `kind`).
+fn id_tail(input: ParseStream, word: &Ident, kind: &str) -> syn::Result<IdTail> {
     if at_end(input) {
         return Err(syn::Error::new(
             word.span(),
-            format!("expected the name of the {word_str} after `{word_str}`"),
+            format!("expected the name of the {kind} after `{kind}`"),
         ));
     }
     let name = match input.call(Ident::parse_any) {
@@ -317,59 +196,38 @@ fn entry(input: ParseStream, mac: Macro) -> syn::Result<Entry> {
             return Err(syn::Error::new(
                 tt.span(),
                 format!(
-                    "expected the {word_str}'s name as an identifier, found `{}`",
+                    "expected the {kind}'s name as an identifier, found `{}`",
                     tt.to_token_stream()
                 ),
             ));
         }
-    };
-    let noun = if kind == Kind::Func {
-        "function"
-    } else {
-        kind.word()
-    };
-    if let Some(e) = crate::symbol::non_ascii(&name, &format!("the {noun}'s name")) {
-        return Err(e);
-    }
-    let named = Named {
-        kind,
-        name: unraw(&name),
-        name_span: name.span(),
     };
     let mut flags = None;
     if input.peek(syn::token::Paren) {
         let content;
         let paren = syn::parenthesized!(content in input);
         let expr: TokenStream = content.parse()?;
-        match mac {
-            Macro::Set8 | Macro::Kfuncs => {
-                if expr.is_empty() {
-                    return Err(syn::Error::new(
-                        paren.span.join(),
-                        "expected a flags expression inside the parentheses",
-                    ));
-                }
-                flags = Some((expr, paren.span.join()));
-            }
-            Macro::List | Macro::Set => {
-                return Err(syn::Error::new(
-                    paren.span.join(),
-                    format!(
-                        "flags belong to set8 entries (BTF_ID_FLAGS); {} entries take none",
-                        mac.name()
-                    ),
-                ));
-            }
+        let span = paren.span.join();
+        if expr.is_empty() {
+            let rest = syn::Error::new(span, "expected a flags expression inside the parentheses");
+            return Ok(IdTail {
+                name,
+                flags: Some(Flags { expr, span }),
+                rest: Some(rest),
+            });
         }
+        flags = Some(Flags { expr, span });
     }
-    if !at_end(input) {
+    let rest = if at_end(input) {
+        None
+    } else {
         let tt: TokenTree = input.parse()?;
-        return Err(syn::Error::new(
+        Some(syn::Error::new(
             tt.span(),
-            format!("expected `,` or `]` after `{word_str} {}`", named.name),
-        ));
-    }
-    Ok(Entry::Id { named, flags })
+            format!("expected `,` or `]` after `{kind} {}`", ast::unraw(&name)),
+        ))
+    };
+    Ok(IdTail { name, flags, rest })
 }
 
 /// `func NAME` (a kernel function by name) as opposed to a path: the kind
@@ -377,26 +235,4 @@ fn entry(input: ParseStream, mac: Macro) -> syn::Result<Entry> {
 fn is_kind_word(input: ParseStream, word: &str) -> bool {
     let fork = input.fork();
     fork.call(Ident::parse_any).is_ok_and(|i| i == word) && fork.call(Ident::parse_any).is_ok()
-}
-
-fn check_duplicates(entries: &[Entry], errors: &mut Errors) {
-    let mut seen: Vec<(Kind, &str, Span)> = Vec::new();
-    for e in entries {
-        let Some((kind, name, span)) = e.identity() else {
-            continue;
-        };
-        if let Some((_, _, first)) = seen.iter().find(|(k, n, _)| *k == kind && *n == name) {
-            let mut err = syn::Error::new(
-                span,
-                format!(
-                    "`{} {name}` is listed twice; a set holds each ID once",
-                    kind.word()
-                ),
-            );
-            err.combine(syn::Error::new(*first, "first listed here"));
-            errors.push(err);
-        } else {
-            seen.push((kind, name, span));
-        }
-    }
 }

@@ -9,6 +9,19 @@
 //! Rust: fat LTO merges the module-level assembly of every crate into one
 //! file, so a `.local` name must also be unique across crates. The suffix is
 //! therefore a hash of the crate's identity followed by a per-crate counter.
+//!
+//! The counter is the one piece of process-wide state, and it stays because
+//! nothing else a proc macro sees tells two invocations apart: identical
+//! declarations in two modules have identical tokens, two expansions of one
+//! `macro_rules!` (or two `include!`s of one file) share their call site's
+//! location, and locations are stable only from Rust 1.88 (proc-macro2
+//! shows them only with `span-locations`, which the kernel's build leaves
+//! off). The one thing that does differ, the hygiene context in the `Debug`
+//! text of `Span::call_site()`, was tried and measured (no compile-time
+//! cost): it rests on text rustc does not promise, and since every macro
+//! expansion in the crate advances it, one unrelated `format!` renamed most
+//! of a crate's `.BTF_ids` symbols. The counter moves only with our own
+//! invocations.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 

@@ -1,16 +1,93 @@
-//! The type rules the syntax can judge (fat pointers, 128-bit integers,
-//! tuples, arrays) and the checks emitted for those only the type system
-//! can (an alias, a struct): each names the type, so the error points at it.
+//! The rules on the types a kfunc passes by value, whatever its flags: what
+//! the syntax can judge (`impl Trait`, floats, fat pointers, 128-bit
+//! integers, tuples, arrays), and the checks emitted for what only the type
+//! system can (an alias, a struct), each naming the type so that the error
+//! points at it. The other rules' type checks are made here too.
 
-use super::super::args::{self};
-use super::text;
+use super::super::args::{self, Shape};
+use super::{text, Checker};
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{ReturnType, Type};
 
+impl Checker<'_, '_, '_> {
+    /// The rules every argument type (`is_ret` false) and the return type
+    /// follow, whatever the flags, in the order they are reported for one
+    /// type. `covered` says a flag or an annotation already needs the type
+    /// to be an integer or a pointer, which is checked later and is
+    /// stricter than the by-value rules.
+    pub(super) fn by_value_rules(&mut self, ty: &Type, is_ret: bool, covered: bool) {
+        self.no_impl_trait(ty, is_ret);
+        self.no_float(ty, covered);
+        if !covered {
+            if let Some(e) = by_value(ty, is_ret) {
+                self.errors.push(e);
+            }
+        }
+    }
+
+    /// BTF describes one concrete prototype: `impl Trait` as an argument
+    /// makes the function generic, and as a return type hides the type BTF
+    /// would have to name.
+    fn no_impl_trait(&mut self, ty: &Type, is_ret: bool) {
+        if let Some(impl_trait) = find_type(ty, &|t| matches!(t, Type::ImplTrait(_))) {
+            self.shape_ok = false;
+            self.errors.push(syn::Error::new_spanned(
+                impl_trait,
+                if is_ret {
+                    "a kfunc cannot return `impl Trait`: BTF describes one concrete prototype, \
+                     so write the concrete type"
+                } else {
+                    "a kfunc cannot take `impl Trait`: that makes it generic, and BTF describes \
+                     one concrete prototype per function"
+                },
+            ));
+        }
+    }
+
+    /// `btf_distill_func_proto` refuses a FLOAT argument or return value:
+    /// BPF has no floating point and kernel code runs without the FPU. A
+    /// float anywhere in the type counts (behind a pointer too), except the
+    /// type itself when a flag or an annotation already checks it.
+    fn no_float(&mut self, ty: &Type, covered: bool) {
+        if let Some(float) = find_type(ty, &|t| args::is_float(t))
+            .filter(|&float| !(covered && std::ptr::eq(float, ty)))
+        {
+            self.errors.push(syn::Error::new_spanned(
+                float,
+                format!(
+                    "a kfunc cannot use floating point (`{}`): Linux 6.12 refuses a FLOAT \
+                     argument or return value (btf_distill_func_proto), BPF has no floating \
+                     point, and kernel code runs without the FPU",
+                    text(float)
+                ),
+            ));
+        }
+    }
+
+    /// The by-value rules the syntax cannot judge (an alias, a struct), left
+    /// to the type system: a kfunc's argument travels in one register as an
+    /// integer or a pointer (`check_kfunc_args`), and its return value is an
+    /// integer, an enum, a pointer or void (`btf_distill_func_proto`). Types
+    /// that a flag or an annotation already needs to be an integer or a
+    /// pointer are checked for that, which is stricter.
+    pub(super) fn by_value_type_checks(&mut self, covered: &[bool], ret_covered: bool) {
+        for (p, covered) in self.params.iter().zip(covered) {
+            if args::shape(p.ty) == Shape::Unknown && !args::is_float(p.ty) && !covered {
+                self.type_checks.push(by_value_arg_check(p.ty));
+            }
+        }
+        if let Some(ty) = self.ret_type() {
+            if args::shape(ty) == Shape::Unknown && !args::is_float(ty) && !ret_covered {
+                self.type_checks.push(by_value_ret_check(ty));
+            }
+        }
+    }
+}
+
 /// The first type inside `ty` (itself included) that `pred` holds for.
-pub(super) fn find_type<'t>(ty: &'t Type, pred: &dyn Fn(&Type) -> bool) -> Option<&'t Type> {
+fn find_type<'t>(ty: &'t Type, pred: &dyn Fn(&Type) -> bool) -> Option<&'t Type> {
     if pred(ty) {
         return Some(ty);
     }
@@ -48,8 +125,12 @@ pub(super) fn find_type<'t>(ty: &'t Type, pred: &dyn Fn(&Type) -> bool) -> Optio
 }
 
 /// What the syntax shows a kfunc cannot take (or return) by value: a fat
-/// pointer, a 128-bit integer, a tuple or an array.
-pub(super) fn by_value(ty: &Type, is_ret: bool) -> Option<syn::Error> {
+/// pointer, a 128-bit integer, a tuple or an array. An argument travels in
+/// one 64-bit register and the result comes back in R0; BTF has no fat
+/// pointer, and Linux 6.12 takes integer and pointer arguments only
+/// (`check_kfunc_args`) and an integer, enum, pointer or void return
+/// (`btf_distill_func_proto`).
+fn by_value(ty: &Type, is_ret: bool) -> Option<syn::Error> {
     fn strip(mut t: &Type) -> &Type {
         loop {
             match t {
@@ -102,7 +183,7 @@ pub(super) fn by_value(ty: &Type, is_ret: bool) -> Option<syn::Error> {
     Some(syn::Error::new_spanned(ty, message))
 }
 
-pub(super) fn aggregate(ty: &Type, is_ret: bool) -> String {
+fn aggregate(ty: &Type, is_ret: bool) -> String {
     if is_ret {
         format!(
             "a kfunc cannot return `{}` by value: Linux 6.12 accepts an integer, enum, pointer or \
@@ -132,14 +213,14 @@ pub(super) fn release_check(span: Span, unknown: &[&Type], name: &syn::Ident) ->
     }
 }
 
-pub(super) fn by_value_arg_check(ty: &Type) -> TokenStream {
+fn by_value_arg_check(ty: &Type) -> TokenStream {
     let rt = quote!(__btf_ids_private);
     quote_spanned! {ty.span()=>
         const _: bool = #rt::by_value_arg::<#ty>();
     }
 }
 
-pub(super) fn by_value_ret_check(ty: &Type) -> TokenStream {
+fn by_value_ret_check(ty: &Type) -> TokenStream {
     let rt = quote!(__btf_ids_private);
     quote_spanned! {ty.span()=>
         const _: fn() = #rt::by_value_ret::<#ty>;
