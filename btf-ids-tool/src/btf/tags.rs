@@ -18,8 +18,8 @@
 //! program headers.
 
 use crate::btf::{kind, Btf};
-use crate::commands::BtfBytes;
-use crate::elf::ElfInfo;
+use crate::elf::patch::SectionHeaderEdit;
+use crate::elf::{ElfInfo, SectionInfo};
 use crate::flag_names::{BTF_SET8_KFUNCS, KF_FASTCALL};
 use crate::resolve::Collected;
 use crate::symbols::names::set8_symbol;
@@ -163,50 +163,19 @@ pub fn add_tags(
     Ok(Some((blob, wanted.len())))
 }
 
-/// Points the `.BTF` section of `img` at `blob`, appended at the end of the
-/// file (4-byte aligned).
-pub fn replace_btf_section(img: &[u8], blob: &[u8]) -> Result<Vec<u8>, Error> {
-    let elf = ElfInfo::parse(img)?;
-    let Some(sec) = elf.btf else {
-        return Err(Error::new("--kfunc-tags needs a .BTF section in the file"));
-    };
-    let file = object::File::parse(img).map_err(|e| Error::new(format!("malformed ELF: {e}")))?;
-    use object::read::{Object, ObjectSection};
-    let s = file
-        .section_by_index(object::SectionIndex(sec.index))
-        .map_err(|e| Error::new(format!("malformed ELF: {e}")))?;
-    if let object::SectionFlags::Elf { sh_flags } = s.flags() {
-        if sh_flags & object::elf::SHF_ALLOC as u64 != 0 {
-            return Err(Error::new(
-                "the .BTF section is allocated (SHF_ALLOC); cannot grow it in place",
-            ));
-        }
-    }
-    let rd = |off: usize, n: usize| -> Option<u64> {
-        let b = img.get(off..off + n)?;
-        let mut v = 0u64;
-        for i in 0..n {
-            let byte = if elf.big_endian { b[i] } else { b[n - 1 - i] };
-            v = (v << 8) | byte as u64;
-        }
-        Some(v)
-    };
-    let (shoff, shentsize) = if elf.is_64 {
-        (rd(0x28, 8), rd(0x3a, 2))
-    } else {
-        (rd(0x20, 4), rd(0x2e, 2))
-    };
-    let (Some(shoff), Some(shentsize)) = (shoff, shentsize) else {
-        return Err(Error::new("truncated ELF header").at(0));
-    };
-    let hdr = shoff as usize + sec.index * shentsize as usize;
-    let (off_at, size_at, w) = if elf.is_64 {
-        (hdr + 0x18, hdr + 0x20, 8)
-    } else {
-        (hdr + 0x10, hdr + 0x14, 4)
-    };
-    if size_at + w > img.len() {
-        return Err(Error::new("section header past the end of the file").at(hdr as u64));
+/// Points the `.BTF` section (`sec`) of `img`, the file `elf` describes,
+/// at `blob`, appended at the end of the file (4-byte aligned).
+pub fn replace_btf_section(
+    img: &[u8],
+    elf: &ElfInfo<'_>,
+    sec: SectionInfo,
+    blob: &[u8],
+) -> Result<Vec<u8>, Error> {
+    let mut header = SectionHeaderEdit::read(img, sec.index)?;
+    if header.flags() & object::elf::SHF_ALLOC as u64 != 0 {
+        return Err(Error::new(
+            "the .BTF section is allocated (SHF_ALLOC); cannot grow it in place",
+        ));
     }
     let new_off = img.len().div_ceil(4) * 4;
     if !elf.is_64 && (new_off + blob.len()) as u64 > u32::MAX as u64 {
@@ -218,61 +187,75 @@ pub fn replace_btf_section(img: &[u8], blob: &[u8]) -> Result<Vec<u8>, Error> {
     out.extend_from_slice(img);
     out.resize(new_off, 0);
     out.extend_from_slice(blob);
-    let mut put = |at: usize, v: u64| {
-        let bytes = v.to_be_bytes();
-        let mut field: Vec<u8> = bytes[8 - w..].to_vec();
-        if !elf.big_endian {
-            field.reverse();
-        }
-        out[at..at + w].copy_from_slice(&field);
-    };
-    put(off_at, new_off as u64);
-    put(size_at, blob.len() as u64);
+    header.set_range(new_off as u64, blob.len() as u64)?;
+    header.write(&mut out)?;
     Ok(out)
 }
 
-/// Adds the kfunc decl tags to the ELF image `img` (whose `.BTF_ids` is
-/// already patched). Returns the new image (None when nothing was added) and
-/// the number of tags added.
+/// What `resolve` parsed already, for [`add_kfunc_tags`].
+#[derive(Clone, Copy)]
+pub struct Parsed<'a, 'd> {
+    /// The BTF the ids were resolved against (split over `base` when there
+    /// is one): the object's own, or `--btf`'s.
+    pub ids: &'a Btf<'d>,
+    /// The base BTF (`-b`), if any.
+    pub base: Option<&'a Btf<'d>>,
+}
+
+/// The bytes of section `s` in `img` (an image of the file whose parse
+/// placed `s`, so of its size).
+fn section_in(img: &[u8], s: SectionInfo) -> Result<&[u8], Error> {
+    let start = usize::try_from(s.file_offset).ok();
+    let end = start.and_then(|o| o.checked_add(usize::try_from(s.size).ok()?));
+    start
+        .zip(end)
+        .and_then(|(o, e)| img.get(o..e))
+        .ok_or_else(|| Error::new("internal: section past the end of the image").at(s.file_offset))
+}
+
+/// Adds the kfunc decl tags to the ELF image `img` of the file `elf` (the
+/// parse of that file, whose `.BTF_ids` `img` holds patched). Returns the
+/// new image (None when nothing was added) and the number of tags added.
 pub fn add_kfunc_tags(
     img: &[u8],
-    bytes: &BtfBytes<'_>,
+    elf: &ElfInfo<'_>,
+    parsed: Parsed<'_, '_>,
     col: &Collected<'_>,
 ) -> Result<(Option<Vec<u8>>, usize), Error> {
-    let elf = ElfInfo::parse(img)?;
     let Some(ids_sec) = elf.btf_ids else {
         return Ok((None, 0));
     };
     let Some(btf_sec) = elf.btf else {
         return Err(Error::new("--kfunc-tags needs a .BTF section in the file"));
     };
-    let kfuncs = kfuncs_of(&elf, elf.section_bytes(ids_sec), col)?;
+    let kfuncs = kfuncs_of(elf, section_in(img, ids_sec)?, col)?;
     if kfuncs.is_empty() {
         return Ok((None, 0));
     }
-    let own = elf.section_bytes(btf_sec);
-    // The own .BTF, split over the base when one was given.
-    let first = bytes.parse_first()?;
-    let result = if bytes.has_base() {
-        let btf = Btf::parse_split(own, Some(&first))?;
-        add_tags(&btf, &kfuncs)?
-    } else if bytes.main_bytes() == own {
-        add_tags(&first, &kfuncs)?
-    } else {
-        // Ids came from another BTF (--btf): tag the own BTF only where the
-        // same id is a FUNC of the same name there too.
-        let btf = Btf::parse(own)?;
-        let same: BTreeMap<u32, u32> = kfuncs
-            .iter()
-            .filter(|(&id, _)| {
-                btf.type_name(id).is_some() && btf.type_name(id) == first.type_name(id)
-            })
-            .map(|(&a, &b)| (a, b))
-            .collect();
-        add_tags(&btf, &same)?
+    let own = section_in(img, btf_sec)?;
+    // The own .BTF, split over the base when one was given: parsed already
+    // when the ids came from the same bytes.
+    let same_bytes = parsed.ids.raw() == own;
+    let result = match parsed.base {
+        Some(_) if same_bytes => add_tags(parsed.ids, &kfuncs)?,
+        Some(base) => add_tags(&Btf::parse_split(own, Some(base))?, &kfuncs)?,
+        None if same_bytes => add_tags(parsed.ids, &kfuncs)?,
+        None => {
+            // Ids came from another BTF (--btf): tag the own BTF only where
+            // the same id is a FUNC of the same name there too.
+            let btf = Btf::parse(own)?;
+            let same: BTreeMap<u32, u32> = kfuncs
+                .iter()
+                .filter(|(&id, _)| {
+                    btf.type_name(id).is_some() && btf.type_name(id) == parsed.ids.type_name(id)
+                })
+                .map(|(&a, &b)| (a, b))
+                .collect();
+            add_tags(&btf, &same)?
+        }
     };
     match result {
         None => Ok((None, 0)),
-        Some((blob, n)) => Ok((Some(replace_btf_section(img, &blob)?), n)),
+        Some((blob, n)) => Ok((Some(replace_btf_section(img, elf, btf_sec, &blob)?), n)),
     }
 }

@@ -7,7 +7,7 @@ pub mod check;
 pub mod inspect;
 pub mod resolve;
 
-pub use btf_source::{BtfBytes, BtfSource};
+pub use btf_source::BtfSource;
 pub use check::{check_with, CheckReport};
 pub use inspect::{inspect_data, GroupReport, InspectReport, Summary};
 pub use resolve::{resolve, ResolveOptions, ResolveReport};

@@ -327,17 +327,21 @@ pub fn resolve(file: &Path, opts: &ResolveOptions) -> Result<ResolveReport, Erro
     });
     let mut fixed_btf: Option<(usize, Vec<u8>)> = None;
     let has_base = bytes.is_some_and(|b| b.has_base());
+    // The BTF parsed here, kept for --kfunc-tags (parsed once): the base
+    // (-b), and the BTF the ids come from (split over the base if any).
+    let mut base_btf: Option<Btf<'_>> = None;
+    let mut ids_btf: Option<Btf<'_>> = None;
     let mut warn = if let Some(s) = streamed {
         s.resolve(&mut col)?
     } else if let (Some(bytes), true) = (bytes, opts.src.btf.is_none() && has_base) {
         // A module's own split BTF: made acceptable to the kernel first,
         // then the names are looked up in the result. (vmlinux's BTF is the
         // kernel build's own and is taken as it is, on the fast path below.)
-        let base = bytes.parse_base()?;
+        base_btf = bytes.parse_base()?;
         let Some((bsec, fixed)) = own_btf::fix_own(
             &f,
             &elf,
-            base.as_ref(),
+            base_btf.as_ref(),
             bytes.base_name(),
             !opts.no_kernel_types,
         )?
@@ -345,33 +349,42 @@ pub fn resolve(file: &Path, opts: &ResolveOptions) -> Result<ResolveReport, Erro
             return Err(Error::new("no .BTF section").file(&f));
         };
         note_fixes(&mut rep, &fixed, opts.verbose);
-        let warn = {
-            let own = fixed.btf.as_deref().unwrap_or(bytes.main_bytes());
-            let btf = Btf::parse_split(own, base.as_ref()).map_err(|e| {
-                own_btf::fix_error(
-                    &crate::btf::fix::FixError::Parse(e),
-                    &f,
-                    bsec,
-                    bytes.base_name(),
-                )
-            })?;
-            col.resolve(&btf, true)
-        };
         fixed_btf = fixed.btf.map(|b| (bsec.file_offset as usize, b));
+        let own = fixed_btf
+            .as_ref()
+            .map_or(bytes.main_bytes(), |(_, b)| &b[..]);
+        let btf = Btf::parse_split(own, base_btf.as_ref()).map_err(|e| {
+            own_btf::fix_error(
+                &crate::btf::fix::FixError::Parse(e),
+                &f,
+                bsec,
+                bytes.base_name(),
+            )
+        })?;
+        let warn = col.resolve(&btf, true);
+        ids_btf = Some(btf);
         warn
     } else if let Some(bytes) = bytes {
         // Names are matched as the parse reaches each type (no second pass).
         let mut m = col.matcher();
         let first = bytes.parse_first_visiting(&mut m)?;
-        if let Some(split) = bytes.parse_rest_visiting(&first, &mut m)? {
-            crate::btf::fix::base_match::check(&split).map_err(|e| {
-                Error::new(format!(
-                    "split BTF {} was not made over {}: {e}",
-                    bytes.name(),
-                    bytes.base_name().unwrap_or("the base")
-                ))
-                .file(&f)
-            })?;
+        if bytes.has_base() {
+            base_btf = Some(first);
+        } else {
+            ids_btf = Some(first);
+        }
+        if let Some(base) = &base_btf {
+            if let Some(split) = bytes.parse_rest_visiting(base, &mut m)? {
+                crate::btf::fix::base_match::check(&split).map_err(|e| {
+                    Error::new(format!(
+                        "split BTF {} was not made over {}: {e}",
+                        bytes.name(),
+                        bytes.base_name().unwrap_or("the base")
+                    ))
+                    .file(&f)
+                })?;
+                ids_btf = Some(split);
+            }
         }
         let found = m.finish();
         col.apply(found, true)
@@ -457,10 +470,15 @@ pub fn resolve(file: &Path, opts: &ResolveOptions) -> Result<ResolveReport, Erro
             .whole()
             .ok_or_else(|| Error::new("internal: the file was not read whole").file(&f))?;
         let img: Vec<u8> = own_btf::splice(data, parts.clone()).concat();
-        let bytes =
-            bytes.ok_or_else(|| Error::new("internal: --kfunc-tags without BTF").file(&f))?;
+        let ids = ids_btf
+            .as_ref()
+            .ok_or_else(|| Error::new("internal: --kfunc-tags without BTF").file(&f))?;
+        let parsed = crate::btf::tags::Parsed {
+            ids,
+            base: base_btf.as_ref(),
+        };
         let (new, added) =
-            crate::btf::tags::add_kfunc_tags(&img, bytes, &col).map_err(|e| e.file(&f))?;
+            crate::btf::tags::add_kfunc_tags(&img, &elf, parsed, &col).map_err(|e| e.file(&f))?;
         rep.tags_added = added;
         if let Some(n) = new {
             tagged = Some(n);

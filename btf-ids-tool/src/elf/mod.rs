@@ -1,24 +1,29 @@
 //! Reading the parts of an ELF file that `.BTF_ids` work needs, through the
-//! `object` crate (safe, bounds-checked parsing). Writing is separate (see
-//! [`crate::output`]): we patch bytes at known file offsets and never let a
-//! library re-lay-out the file.
+//! `object` crate (safe, bounds-checked parsing, typed ELF structs). Writing
+//! is separate: [`patch`] changes header fields of an image, and
+//! [`crate::output`] writes files; we patch bytes at known file offsets and
+//! never let a library re-lay-out the file.
 //!
-//! A file is read whole ([`ElfInfo::parse`]) or in parts ([`load`]): the
-//! ELF header, program and section headers and section names, then only
-//! the sections the work needs (`.BTF_ids`, the symbol and string tables
-//! the `object` crate parses, `.BTF`), each with one `pread`. A vmlinux
-//! with hundreds of MB of DWARF costs what its few MB of BTF and symbols
-//! cost, and a module without `.BTF_ids` (most runs of a kernel build)
-//! costs its headers.
+//! A file is read whole ([`ElfInfo::parse`]) or in parts ([`load()`], in
+//! `load.rs`): the ELF header, program and section headers and section
+//! names, then only the sections the work needs (`.BTF_ids`, the symbol
+//! and string tables the `object` crate parses, `.BTF`), each with one
+//! `pread`. A vmlinux with hundreds of MB of DWARF costs what its few MB of
+//! BTF and symbols cost, and a module without `.BTF_ids` (most runs of a
+//! kernel build) costs its headers.
+
+pub mod load;
+pub mod patch;
 
 use crate::input::Sparse;
 use crate::Error;
+use object::elf::{FileHeader32, FileHeader64, ELFCLASS32, ELFCLASS64};
 use object::read::elf::{FileHeader, SectionHeader};
 use object::read::{Object, ObjectSection, ObjectSymbol, ObjectSymbolTable, ReadRef};
-use object::{FileKind, SectionKind, SymbolKind, SymbolSection};
-use std::path::Path;
+use object::{Endianness, FileKind, Pod, SectionKind, SymbolKind, SymbolSection};
 
 pub use btf_ids_abi::names::{has_btf_id_prefix, BTF_IDS_SECTION, BTF_ID_PREFIX, BTF_SECTION};
+pub use load::{load, load_parts, Loaded, Want};
 
 /// One section's placement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,7 +142,7 @@ fn nobits_data(sh_type: u32, flags: u64) -> bool {
 }
 
 /// The error for an unparsable file, as [`ElfInfo::parse`] words it.
-fn kind_error(head: &[u8], len: u64, e: Option<FileKind>) -> Error {
+fn kind_error(len: u64, e: Option<FileKind>) -> Error {
     match e {
         Some(k) => Error::new(format!("not an ELF file ({k:?})")).at(0),
         None => {
@@ -146,10 +151,14 @@ fn kind_error(head: &[u8], len: u64, e: Option<FileKind>) -> Error {
             } else {
                 "not an ELF file (bad magic)".to_string()
             };
-            let _ = head;
             Error::new(what).at(0)
         }
     }
+}
+
+/// The error for an ELF file the `object` crate refuses.
+fn malformed<'d, R: ReadRef<'d>>(r: R, e: object::read::Error) -> Error {
+    Error::new(format!("malformed ELF: {e}")).at(header_offset_for(r))
 }
 
 impl<'a> ElfInfo<'a> {
@@ -174,15 +183,12 @@ impl<'a> ElfInfo<'a> {
 
     fn parse_full<R: ReadRef<'a>>(r: R, src: Src<'a>, ids_only: bool) -> Result<Self, Error> {
         let len = r.len().unwrap_or(0);
-        let head = r.read_bytes_at(0, len.min(0x40)).unwrap_or(&[]);
         match FileKind::parse(r) {
             Ok(FileKind::Elf32) | Ok(FileKind::Elf64) => {}
-            Ok(k) => return Err(kind_error(head, len, Some(k))),
-            Err(_) => return Err(kind_error(head, len, None)),
+            Ok(k) => return Err(kind_error(len, Some(k))),
+            Err(_) => return Err(kind_error(len, None)),
         }
-        let file = object::File::parse(r).map_err(|e| {
-            Error::new(format!("malformed ELF: {e}")).at(header_offset_for(head, &e.to_string()))
-        })?;
+        let file = object::File::parse(r).map_err(|e| malformed(r, e))?;
         let is_64 = file.is_64();
         let big_endian = !file.is_little_endian();
         let mut btf_ids = None;
@@ -270,27 +276,17 @@ impl<'a> ElfInfo<'a> {
     /// for the ELF header, program and section headers and section names.
     pub fn parse_headers(parts: &'a Sparse) -> Result<Self, Error> {
         let len = parts.file_len();
-        let head = parts.get(0, len.min(0x40)).unwrap_or(&[]);
         match FileKind::parse(parts) {
-            Ok(FileKind::Elf32) => {
-                Self::headers_of::<object::elf::FileHeader32<object::Endianness>>(parts)
-            }
-            Ok(FileKind::Elf64) => {
-                Self::headers_of::<object::elf::FileHeader64<object::Endianness>>(parts)
-            }
-            Ok(k) => Err(kind_error(head, len, Some(k))),
-            Err(_) => Err(kind_error(head, len, None)),
+            Ok(FileKind::Elf32) => Self::headers_of::<FileHeader32<Endianness>>(parts),
+            Ok(FileKind::Elf64) => Self::headers_of::<FileHeader64<Endianness>>(parts),
+            Ok(k) => Err(kind_error(len, Some(k))),
+            Err(_) => Err(kind_error(len, None)),
         }
     }
 
-    fn headers_of<Elf: FileHeader<Endian = object::Endianness>>(
-        parts: &'a Sparse,
-    ) -> Result<Self, Error> {
+    fn headers_of<Elf: FileHeader<Endian = Endianness>>(parts: &'a Sparse) -> Result<Self, Error> {
         let len = parts.file_len();
-        let head = parts.get(0, len.min(0x40)).unwrap_or(&[]);
-        let malformed = |e: object::read::Error| {
-            Error::new(format!("malformed ELF: {e}")).at(header_offset_for(head, &e.to_string()))
-        };
+        let malformed = |e| malformed(parts, e);
         let header = Elf::parse(parts).map_err(malformed)?;
         let endian = header.endian().map_err(malformed)?;
         header.program_headers(endian, parts).map_err(malformed)?;
@@ -442,313 +438,114 @@ impl<'a, R: ReadRef<'a>> ObjectView<'a> for object::File<'a, R> {
     }
 }
 
-/// What [`load`] is to read besides the headers.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Want {
-    /// The symbol tables even without `.BTF_ids` (`inspect`, `check`);
-    /// else only when there are `.BTF_ids` and a SHT_SYMTAB section (what
-    /// `resolve` needs).
-    pub symbols: bool,
-    /// `.BTF` when the symbols are read.
-    pub btf: bool,
-    /// `.BTF` in any case.
-    pub btf_always: bool,
-    /// Without the symbols (nothing to do): only `.BTF`'s header and
-    /// string section ([`Loaded::btf_strings`]).
-    pub btf_strings: bool,
-    /// Everything: the whole file, as one part.
-    pub whole: bool,
-    /// Of the symbols in `.BTF_ids`, keep only the `__BTF_ID__` ones.
-    pub ids_only: bool,
+/// A copy of the `T` at the start of `b`, whatever the alignment of `b`
+/// (`None` when `b` is shorter than a `T`): an ELF file header or section
+/// header, read with the `object` crate's typed structs.
+fn read_pod<T: Pod>(b: &[u8]) -> Option<T> {
+    /// Room for the largest of them (64 bytes), aligned for any of them.
+    #[repr(C, align(8))]
+    struct Aligned([u8; 64]);
+    let n = size_of::<T>();
+    let mut buf = Aligned([0; 64]);
+    buf.0.get_mut(..n)?.copy_from_slice(b.get(..n)?);
+    object::pod::from_bytes::<T>(&buf.0[..n])
+        .ok()
+        .map(|(t, _)| *t)
 }
 
-/// A file read by [`load`].
-pub struct Loaded {
-    /// The parts read.
-    pub parts: Sparse,
-    /// The file's metadata when opened.
-    pub meta: std::fs::Metadata,
-    /// Whether the symbol tables were read.
-    pub symbols: bool,
-    /// Keep only the `__BTF_ID__` symbols ([`Want::ids_only`]).
-    ids_only: bool,
-}
-
-impl Loaded {
-    /// The parsed file: with symbols when they were read
-    /// ([`ElfInfo::parse_parts`]), else the headers
-    /// ([`ElfInfo::parse_headers`]).
-    pub fn elf(&self) -> Result<ElfInfo<'_>, Error> {
-        if self.symbols && self.ids_only {
-            ElfInfo::parse_parts_ids(&self.parts)
-        } else if self.symbols {
-            ElfInfo::parse_parts(&self.parts)
-        } else {
-            ElfInfo::parse_headers(&self.parts)
-        }
-    }
-
-    /// The whole file, when it was read whole.
-    pub fn whole(&self) -> Option<&[u8]> {
-        self.parts.get(0, self.parts.file_len())
+/// The file offset an ELF parse error most likely concerns, from our own
+/// checks of the two header tables (the ones the `object` crate makes, in
+/// its order): the program header table's offset when that table is out of
+/// range (or has the wrong entry size), the section header table's when
+/// that one is (section 0 included: it holds the counts that overflow the
+/// ELF header); 0, the ELF header, when the header itself or its
+/// `e_shstrndx` is wrong; else the section header table's (the error is in
+/// a section those headers describe: symbols, strings, relocations).
+fn header_offset_for<'d, R: ReadRef<'d>>(r: R) -> u64 {
+    match r.read_bytes_at(4, 1).map(|c| c[0]) {
+        Ok(ELFCLASS64) => table_offset_for::<FileHeader64<Endianness>, R>(r),
+        Ok(ELFCLASS32) => table_offset_for::<FileHeader32<Endianness>, R>(r),
+        _ => 0,
     }
 }
 
-/// The file range of the string section of the BTF blob at `off` (`len`
-/// bytes), from its header (read already); `None` when it does not fit.
-fn btf_strings_range(parts: &Sparse, off: u64, len: u64) -> Option<(u64, u64)> {
-    let h = parts.get(off, 24)?;
-    let rd = |at: usize| -> u64 {
-        let b = [h[at], h[at + 1], h[at + 2], h[at + 3]];
-        match (h[0], h[1]) {
-            (0xeb, 0x9f) => u32::from_be_bytes(b) as u64,
-            _ => u32::from_le_bytes(b) as u64,
+/// [`header_offset_for`] for a file of header type `Elf`.
+fn table_offset_for<'d, Elf: FileHeader<Endian = Endianness>, R: ReadRef<'d>>(r: R) -> u64 {
+    let Ok(h) = Elf::parse(r) else {
+        return 0;
+    };
+    let Ok(e) = h.endian() else {
+        return 0;
+    };
+    let phoff: u64 = h.e_phoff(e).into();
+    let shoff: u64 = h.e_shoff(e).into();
+    let entsize_ok = usize::from(h.e_shentsize(e)) == size_of::<Elf::SectionHeader>();
+    // Section 0 (none without a section header table); Err when it is out
+    // of range.
+    let section_0 = || -> Result<Option<&'d Elf::SectionHeader>, ()> {
+        match shoff {
+            0 => Ok(None),
+            _ if !entsize_ok => Err(()),
+            _ => r.read_at::<Elf::SectionHeader>(shoff).map(Some),
         }
     };
-    let start = rd(4).checked_add(rd(16))?;
-    let end = start.checked_add(rd(20))?;
-    (end <= len).then_some((off + start, end - start))
-}
-
-impl Loaded {
-    /// The string section of the `.BTF` at `sec` when [`Want::btf_strings`]
-    /// read it (or the whole section was read).
-    pub fn btf_strings(&self, sec: SectionInfo) -> Option<&[u8]> {
-        let (o, n) = btf_strings_range(&self.parts, sec.file_offset, sec.size)?;
-        self.parts.get(o, n)
-    }
-}
-
-/// A section header as far as planning the reads needs it (not checked:
-/// the parse that follows checks everything read).
-#[derive(Clone, Copy)]
-struct RawSec {
-    name: u32,
-    sh_type: u32,
-    offset: u64,
-    size: u64,
-    link: u32,
-}
-
-/// Reads the regular file `path` for `want` (see the module docs): its ELF
-/// header, program and section headers and section names, then the
-/// sections needed. Not an ELF file, or `want.whole`: read whole.
-pub fn load(path: &Path, want: Want) -> Result<Loaded, Error> {
-    let p = path.display().to_string();
-    let (parts, meta) =
-        Sparse::open(path).map_err(|e| Error::new(format!("cannot read: {e}")).file(&p))?;
-    load_parts(path, parts, meta, want)
-}
-
-/// [`load`] on a file opened already (`parts` may hold parts read).
-pub fn load_parts(
-    path: &Path,
-    mut parts: Sparse,
-    meta: std::fs::Metadata,
-    want: Want,
-) -> Result<Loaded, Error> {
-    let p = path.display().to_string();
-    let io = |e: std::io::Error| Error::new(format!("cannot read: {e}")).file(&p);
-    let len = parts.file_len();
-    if want.whole {
-        parts.add(0, len).map_err(io)?;
-        return Ok(Loaded {
-            parts,
-            meta,
-            symbols: true,
-            ids_only: want.ids_only,
-        });
-    }
-    parts.add(0, 0x40).map_err(io)?;
-    let head = parts.get(0, len.min(0x40)).unwrap_or(&[]).to_vec();
-    let elf = head.len() >= 0x34 && head.starts_with(b"\x7fELF") && matches!(head[4], 1 | 2);
-    if !elf {
-        // Not ELF (or too short to say): the whole parse gives the error.
-        parts.add(0, len).map_err(io)?;
-        return Ok(Loaded {
-            parts,
-            meta,
-            symbols: true,
-            ids_only: want.ids_only,
-        });
-    }
-    let is64 = head[4] == 2;
-    let be = head[5] == 2;
-    let rd = |b: &[u8], off: usize, n: usize| -> u64 {
-        let Some(b) = b.get(off..off + n) else {
-            return 0;
-        };
-        let mut v = 0u64;
-        for i in 0..n {
-            v = (v << 8) | b[if be { i } else { n - 1 - i }] as u64;
-        }
-        v
-    };
-    let (phoff, shoff, phentsize, phnum, shentsize, shnum, shstrndx) = if is64 {
-        (
-            rd(&head, 0x20, 8),
-            rd(&head, 0x28, 8),
-            rd(&head, 0x36, 2),
-            rd(&head, 0x38, 2),
-            rd(&head, 0x3a, 2),
-            rd(&head, 0x3c, 2),
-            rd(&head, 0x3e, 2),
-        )
-    } else {
-        (
-            rd(&head, 0x1c, 4),
-            rd(&head, 0x20, 4),
-            rd(&head, 0x2a, 2),
-            rd(&head, 0x2c, 2),
-            rd(&head, 0x2e, 2),
-            rd(&head, 0x30, 2),
-            rd(&head, 0x32, 2),
-        )
-    };
-    let shent = if is64 { 64 } else { 40 };
-    // Section 0 holds the real counts when they do not fit the header.
-    let mut shnum = shnum;
-    let mut shstrndx = shstrndx;
-    let mut phnum = phnum;
-    let raw = |parts: &Sparse, i: u64| -> Option<RawSec> {
-        let b = parts.get(shoff.checked_add(i.checked_mul(shentsize)?)?, shent)?;
-        Some(if is64 {
-            RawSec {
-                name: rd(b, 0, 4) as u32,
-                sh_type: rd(b, 4, 4) as u32,
-                offset: rd(b, 0x18, 8),
-                size: rd(b, 0x20, 8),
-                link: rd(b, 0x28, 4) as u32,
-            }
-        } else {
-            RawSec {
-                name: rd(b, 0, 4) as u32,
-                sh_type: rd(b, 4, 4) as u32,
-                offset: rd(b, 0x10, 4),
-                size: rd(b, 0x14, 4),
-                link: rd(b, 0x18, 4) as u32,
-            }
-        })
-    };
-    if shoff != 0 && (shnum == 0 || shstrndx == 0xffff || phnum == 0xffff) {
-        parts.add(shoff, shent).map_err(io)?;
-        if let Some(s0) = raw(&parts, 0) {
-            if shnum == 0 {
-                shnum = s0.size;
-            }
-            if shstrndx == 0xffff {
-                shstrndx = s0.link as u64;
-            }
-        }
-        if phnum == 0xffff {
-            if let Some(b) = parts.get(shoff, shent) {
-                phnum = rd(b, if is64 { 0x2c } else { 0x1c }, 4);
-            }
-        }
-    }
     if phoff != 0 {
-        parts
-            .add(phoff, phnum.saturating_mul(phentsize))
-            .map_err(io)?;
-    }
-    if shoff != 0 {
-        parts
-            .add(shoff, shnum.saturating_mul(shentsize))
-            .map_err(io)?;
-    }
-    let secs: Vec<RawSec> = (0..shnum.min(len / shentsize.max(1) + 1))
-        .map_while(|i| raw(&parts, i))
-        .collect();
-    let data_of = |s: &RawSec| (s.sh_type != object::elf::SHT_NOBITS).then_some((s.offset, s.size));
-    if let Some(strtab) = secs.get(shstrndx as usize) {
-        if let Some((o, n)) = data_of(strtab) {
-            parts.add(o, n).map_err(io)?;
+        let phnum = match h.e_phnum(e) {
+            n if n < object::elf::PN_XNUM => usize::from(n),
+            // The count is in section 0: one out of range is the section
+            // header table's fault (and none at all, with `e_shoff` 0,
+            // gives 0 too).
+            _ => match section_0() {
+                Ok(Some(s)) => s.sh_info(e) as usize,
+                _ => return shoff,
+            },
+        };
+        let entsize_ok = usize::from(h.e_phentsize(e)) == size_of::<Elf::ProgramHeader>();
+        if phnum != 0
+            && (!entsize_ok || r.read_slice_at::<Elf::ProgramHeader>(phoff, phnum).is_err())
+        {
+            return phoff;
         }
     }
-    let names = secs
-        .get(shstrndx as usize)
-        .and_then(data_of)
-        .and_then(|(o, n)| parts.get(o, n.min(len.saturating_sub(o))))
-        .unwrap_or(&[])
-        .to_vec();
-    let named = |s: &RawSec, want: &[u8]| -> bool {
-        names
-            .get(s.name as usize..)
-            .is_some_and(|t| t.starts_with(want) && t.get(want.len()) == Some(&0))
+    if shoff == 0 {
+        return 0;
+    }
+    let shnum = match h.e_shnum(e) {
+        0 => match section_0() {
+            // A count this machine cannot hold is the ELF header's.
+            Ok(Some(s)) => match usize::try_from(s.sh_size(e).into()) {
+                Ok(n) => n,
+                Err(_) => return 0,
+            },
+            _ => return shoff,
+        },
+        n => usize::from(n),
     };
-    let ids = secs
-        .iter()
-        .find(|s| named(s, BTF_IDS_SECTION.as_bytes()))
-        .copied();
-    let btf = secs
-        .iter()
-        .find(|s| named(s, BTF_SECTION.as_bytes()))
-        .copied();
-    let first_of = |t: u32| secs.iter().enumerate().find(|(_, s)| s.sh_type == t);
-    let symtab = first_of(object::elf::SHT_SYMTAB);
-    let symbols = want.symbols || (ids.is_some() && symtab.is_some());
-    let mut ranges: Vec<(u64, u64)> = Vec::new();
-    if symbols {
-        for t in [object::elf::SHT_SYMTAB, object::elf::SHT_DYNSYM] {
-            if let Some((i, s)) = first_of(t) {
-                ranges.extend(data_of(s));
-                ranges.extend(secs.get(s.link as usize).and_then(data_of));
-                for x in &secs {
-                    if x.sh_type == object::elf::SHT_SYMTAB_SHNDX && x.link as usize == i {
-                        ranges.extend(data_of(x));
-                    }
-                }
-            }
-        }
-        ranges.extend(ids.as_ref().and_then(data_of));
+    if shnum == 0 {
+        return shoff;
     }
-    if (symbols && want.btf) || want.btf_always {
-        ranges.extend(btf.as_ref().and_then(data_of));
-    } else if want.btf_strings && !symbols {
-        if let Some((o, n)) = btf.as_ref().and_then(data_of) {
-            parts.add(o, n.min(24)).map_err(io)?;
-            if let Some((so, sn)) = btf_strings_range(&parts, o, n) {
-                ranges.push((so, sn));
-            }
-        }
+    if !entsize_ok {
+        return shoff;
     }
-    ranges.sort_unstable();
-    for (o, n) in ranges {
-        parts.add(o, n).map_err(io)?;
-    }
-    Ok(Loaded {
-        parts,
-        meta,
-        symbols,
-        ids_only: want.ids_only,
-    })
-}
-
-/// The file offset an ELF parse error most likely concerns: the section or
-/// program header table offset from the ELF header when the message is
-/// about those tables, else 0 (the ELF header itself).
-fn header_offset_for(data: &[u8], msg: &str) -> u64 {
-    let is64 = data.get(4) == Some(&2);
-    let be = data.get(5) == Some(&2);
-    let rd = |off: usize, n: usize| -> Option<u64> {
-        let b = data.get(off..off + n)?;
-        let mut v = 0u64;
-        for i in 0..n {
-            v = (v << 8) | b[if be { i } else { n - 1 - i }] as u64;
-        }
-        Some(v)
+    let Ok(sections) = r.read_slice_at::<Elf::SectionHeader>(shoff, shnum) else {
+        return shoff;
     };
-    let (phoff, shoff) = if is64 {
-        (rd(0x20, 8), rd(0x28, 8))
-    } else {
-        (rd(0x1c, 4), rd(0x20, 4))
+    // `e_shstrndx`, a field of the ELF header, must name a section whose
+    // range does not overflow.
+    let index = match h.e_shstrndx(e) {
+        object::elf::SHN_XINDEX => match section_0() {
+            Ok(Some(s)) => s.sh_link(e),
+            _ => return shoff,
+        },
+        i => u32::from(i),
     };
-    let m = msg.to_ascii_lowercase();
-    if m.contains("program header") {
-        phoff.unwrap_or(0)
-    } else if m.contains("section") || m.contains("symbol") || m.contains("string") {
-        shoff.unwrap_or(0)
-    } else {
-        0
+    let names = match index {
+        0 => None,
+        i => sections.get(i as usize),
+    };
+    match names.map(|s| s.file_range(e)) {
+        None => 0,
+        Some(Some((o, n))) if o.checked_add(n).is_none() => 0,
+        Some(_) => shoff,
     }
 }
