@@ -51,4 +51,4 @@ pub(crate) mod render;
 pub(crate) mod resolve;
 pub(crate) mod symbols;
 
-pub use error::Error;
+pub use error::{Error, ErrorKind, LoadBtf};

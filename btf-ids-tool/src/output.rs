@@ -25,7 +25,7 @@ const S_ISUID: u32 = 0o4000;
 const S_ISGID: u32 = 0o2000;
 
 fn err(path: &Path, what: impl std::fmt::Display) -> Error {
-    Error::new(what.to_string()).file(&path.display().to_string())
+    Error::new(crate::error::ErrorKind::Write(what.to_string())).file(&path.display().to_string())
 }
 
 /// Writes each `(offset, bytes)` of `patches` into `path` where it is: the

@@ -37,7 +37,7 @@ pub fn fix_error(e: &FixError, file: &str, sec: SectionInfo, base: Option<&str>)
         (FixError::Parse(p), Some(b)) => mismatch(&p.msg, b),
         (other, _) => format!(".BTF: {other}"),
     };
-    let err = Error::new(msg).file(file);
+    let err = Error::own_btf(msg).file(file);
     match e.offset() {
         Some(o) => err.at(sec.file_offset + o as u64),
         None => err,

@@ -56,7 +56,7 @@ pub fn kfuncs_of(
             }
             if let Some(&old) = out.get(&id) {
                 if old != fl {
-                    return Err(Error::new(format!(
+                    return Err(Error::resolve(format!(
                         "kfunc with BTF id {id} has inconsistent flags across BTF ID sets: {old:#x} != {fl:#x}"
                     ))
                     .symbol(&set8_symbol(&String::from_utf8_lossy(s.name))));
@@ -145,7 +145,7 @@ pub fn add_tags(
     let tlen = old_types.len() + new_types.len();
     let slen = old_strs.len() + new_strs.len();
     if (hdr_len + tlen + slen) as u64 > u32::MAX as u64 {
-        return Err(Error::new("BTF too large after adding tags"));
+        return Err(Error::refused("BTF too large after adding tags"));
     }
     let raw = btf.raw();
     let mut blob = Vec::with_capacity(hdr_len + tlen + slen);
@@ -173,13 +173,13 @@ pub fn replace_btf_section(
 ) -> Result<Vec<u8>, Error> {
     let mut header = SectionHeaderEdit::read(img, sec.index)?;
     if header.flags() & object::elf::SHF_ALLOC as u64 != 0 {
-        return Err(Error::new(
+        return Err(Error::refused(
             "the .BTF section is allocated (SHF_ALLOC); cannot grow it in place",
         ));
     }
     let new_off = img.len().div_ceil(4) * 4;
     if !elf.is_64 && (new_off + blob.len()) as u64 > u32::MAX as u64 {
-        return Err(Error::new(
+        return Err(Error::refused(
             "file too large for ELFCLASS32 after growing .BTF",
         ));
     }
@@ -210,7 +210,7 @@ fn section_in(img: &[u8], s: SectionInfo) -> Result<&[u8], Error> {
     start
         .zip(end)
         .and_then(|(o, e)| img.get(o..e))
-        .ok_or_else(|| Error::new("internal: section past the end of the image").at(s.file_offset))
+        .ok_or_else(|| Error::internal("section past the end of the image").at(s.file_offset))
 }
 
 /// Adds the kfunc decl tags to the ELF image `img` of the file `elf` (the
@@ -226,7 +226,9 @@ pub fn add_kfunc_tags(
         return Ok((None, 0));
     };
     let Some(btf_sec) = elf.btf else {
-        return Err(Error::new("--kfunc-tags needs a .BTF section in the file"));
+        return Err(Error::refused(
+            "--kfunc-tags needs a .BTF section in the file",
+        ));
     };
     let kfuncs = kfuncs_of(elf, section_in(img, ids_sec)?, col)?;
     if kfuncs.is_empty() {

@@ -3,7 +3,7 @@
 //!
 //! A kernel build runs the command once per module, mostly to find nothing
 //! to do, so resolve_btfids' own command line is read without building the
-//! clap parser ([`fast_resolve_args`]).
+//! clap parser (`fast_resolve_args`).
 
 mod args;
 

@@ -3,9 +3,10 @@
 
 use crate::btf::{Btf, NoVisitor, TypeVisitor};
 use crate::elf::ElfInfo;
+use crate::error::LoadBtf;
 use crate::input::Contents;
 use crate::resolve::Collected;
-use crate::Error;
+use crate::{Error, ErrorKind};
 use std::path::{Path, PathBuf};
 
 /// Raw BTF bytes from a file: an ELF's `.BTF` section, or the file itself
@@ -17,7 +18,7 @@ use std::path::{Path, PathBuf};
 /// whole.
 pub fn btf_bytes_of(path: &Path) -> Result<Contents, Error> {
     let p = path.display().to_string();
-    let cannot = |e: std::io::Error| Error::new(format!("cannot read: {e}")).file(&p);
+    let cannot = |e: std::io::Error| Error::read(e).file(&p);
     if path.starts_with("/sys/kernel/btf/") {
         return crate::input::load(path).map_err(cannot);
     }
@@ -39,9 +40,10 @@ pub fn btf_bytes_of(path: &Path) -> Result<Contents, Error> {
     };
     match sec {
         Some(s) => Ok(Contents::Part(loaded.parts, s.file_offset, s.size)),
-        None => Err(Error::new(format!(
-            "FAILED: load BTF from {p}: No data available (no .BTF section)"
-        ))
+        None => Err(Error::new(ErrorKind::NoBtfSection {
+            from: p.clone(),
+            use_btf: false,
+        })
         .file(&p)),
     }
 }
@@ -77,7 +79,7 @@ impl Streamed<'_> {
     /// errors [`btf_bytes_of`] gives.
     pub(crate) fn open(path: &Path) -> Result<Streamed<'static>, Error> {
         let p = path.display().to_string();
-        let cannot = |e: std::io::Error| Error::new(format!("cannot read: {e}")).file(&p);
+        let cannot = |e: std::io::Error| Error::read(e).file(&p);
         let (mut parts, meta) = crate::input::Sparse::open(path).map_err(cannot)?;
         parts.add(0, 4).map_err(cannot)?;
         let (start, len, parts) = if parts.get(0, 4) != Some(b"\x7fELF") {
@@ -89,9 +91,10 @@ impl Streamed<'_> {
             match sec {
                 Some(s) => (s.file_offset, s.size, loaded.parts),
                 None => {
-                    return Err(Error::new(format!(
-                        "FAILED: load BTF from {p}: No data available (no .BTF section)"
-                    ))
+                    return Err(Error::new(ErrorKind::NoBtfSection {
+                        from: p.clone(),
+                        use_btf: false,
+                    })
                     .file(&p))
                 }
             }
@@ -113,7 +116,7 @@ impl Streamed<'_> {
             start: self.start,
             len: self.len,
         };
-        let cannot = |e: std::io::Error| Error::new(format!("cannot read: {e}")).file(&self.name);
+        let cannot = |e: std::io::Error| Error::read(e).file(&self.name);
         let mut m = col.matcher();
         let scanned = crate::btf::scan::scan(&blob, &mut m).map_err(cannot)?;
         let found = m.finish();
@@ -136,7 +139,13 @@ impl Streamed<'_> {
         };
         let mut m = col.matcher();
         Btf::parse_visiting(&data, None, &mut m).map_err(|e| {
-            Error::new(format!("FAILED: load BTF from {}: {e}", self.name)).file(&self.name)
+            Error::new(ErrorKind::LoadBtf(Box::new(LoadBtf {
+                base: false,
+                from: self.name.clone(),
+                cause: e.to_string(),
+                hint: String::new(),
+            })))
+            .file(&self.name)
         })?;
         let found = m.finish();
         Ok(col.apply(found, true))
@@ -183,11 +192,12 @@ impl<'d> BtfBytes<'d> {
         let base = match &src.base {
             Some(b) => Some((
                 btf_bytes_of(b).map_err(|e| {
-                    Error::new(format!(
-                        "FAILED: load base BTF from {}: {}",
-                        b.display(),
-                        e.msg
-                    ))
+                    Error::new(ErrorKind::LoadBtf(Box::new(LoadBtf {
+                        base: true,
+                        from: b.display().to_string(),
+                        cause: e.message(),
+                        hint: String::new(),
+                    })))
                     .file(&b.display().to_string())
                 })?,
                 b.display().to_string(),
@@ -203,9 +213,10 @@ impl<'d> BtfBytes<'d> {
                 ),
                 None => {
                     let f = file.display().to_string();
-                    return Err(Error::new(format!(
-                        "FAILED: load BTF from {f}: No data available (no .BTF section; use --btf)"
-                    ))
+                    return Err(Error::new(ErrorKind::NoBtfSection {
+                        from: f.clone(),
+                        use_btf: true,
+                    })
                     .file(&f));
                 }
             },
@@ -246,7 +257,13 @@ impl<'d> BtfBytes<'d> {
     ) -> Result<Btf<'s>, Error> {
         match &self.base {
             Some((data, name)) => Btf::parse_visiting(data, None, visitor).map_err(|e| {
-                Error::new(format!("FAILED: load base BTF from {name}: {e}")).file(name)
+                Error::new(ErrorKind::LoadBtf(Box::new(LoadBtf {
+                    base: true,
+                    from: name.clone(),
+                    cause: e.to_string(),
+                    hint: String::new(),
+                })))
+                .file(name)
             }),
             None => Btf::parse_visiting(&self.main, None, visitor).map_err(|e| self.main_err(e)),
         }
@@ -300,10 +317,12 @@ impl<'d> BtfBytes<'d> {
             Some((_, b)) => format!(" (was the split BTF made over another base than {b}?)"),
             None => String::new(),
         };
-        Error::new(format!(
-            "FAILED: load BTF from {}: {e}{hint}",
-            self.main_name
-        ))
+        Error::new(ErrorKind::LoadBtf(Box::new(LoadBtf {
+            base: false,
+            from: self.main_name.clone(),
+            cause: e.to_string(),
+            hint,
+        })))
         .file(&self.main_name)
     }
 }

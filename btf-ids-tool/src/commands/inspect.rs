@@ -9,7 +9,7 @@ use crate::resolve::Collected;
 use crate::symbols::layout::{report_section, EntryKind, Group, GroupKind, Plan};
 use crate::symbols::names::IdKind;
 use crate::symbols::Table;
-use crate::Error;
+use crate::{Error, ErrorKind};
 use std::path::Path;
 
 /// What `--btf` says about one entry.
@@ -421,7 +421,7 @@ impl ReportSink for Collect {
 }
 
 pub(crate) fn io_error(file: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
-    move |e| Error::new(format!("cannot write the report: {e}")).file(&file.display().to_string())
+    move |e| Error::new(ErrorKind::Report(e.to_string())).file(&file.display().to_string())
 }
 
 /// The inspect report of `data` into `sink`.
@@ -490,7 +490,7 @@ pub(crate) fn load_for_report(file: &Path) -> Result<crate::elf::Loaded, Error> 
 pub fn inspect_data(file: &Path, data: &[u8], src: &BtfSource) -> Result<InspectReport, Error> {
     let mut c = Collect(None);
     inspect_into(file, data, src, &mut c)?;
-    c.0.ok_or_else(|| Error::new("no report"))
+    c.0.ok_or_else(|| Error::new(ErrorKind::Report("no report was made".into())))
 }
 
 /// `btf-ids inspect` into `sink` as it is made (text or JSON, see

@@ -7,7 +7,7 @@ use crate::btf::Btf;
 use crate::elf::{BTF_IDS_SECTION, BTF_ID_PREFIX};
 use crate::resolve::Collected;
 use crate::symbols::names::IdKind;
-use crate::Error;
+use crate::{Error, ErrorKind};
 use std::path::{Path, PathBuf};
 
 /// Options of `btf-ids resolve`.
@@ -29,7 +29,7 @@ pub struct ResolveOptions {
     /// means no reader ever sees a half-written file.
     pub fsync: bool,
     /// Leave module-local opaque types alone instead of pointing them at
-    /// the base's ([`crate::btf::fix::kernel_types`]).
+    /// the base's (`btf::fix::kernel_types`).
     pub no_kernel_types: bool,
 }
 
@@ -191,7 +191,7 @@ pub fn resolve(file: &Path, opts: &ResolveOptions) -> Result<ResolveReport, Erro
             Some(out) => {
                 let data = loaded
                     .whole()
-                    .ok_or_else(|| Error::new("internal: the file was not read whole").file(&f))?;
+                    .ok_or_else(|| Error::internal("the file was not read whole").file(&f))?;
                 crate::output::write_new(out, &own_btf::splice(data, parts), meta, opts.fsync)
             }
             None => {
@@ -208,7 +208,7 @@ pub fn resolve(file: &Path, opts: &ResolveOptions) -> Result<ResolveReport, Erro
     };
     let (Some(sec), true) = (elf.btf_ids, elf.has_symtab) else {
         if opts.strict {
-            return Err(Error::new(format!(
+            return Err(Error::refused(format!(
                 "Cannot find {BTF_IDS_SECTION} or symbols sections (--strict)"
             ))
             .file(&f));
@@ -264,11 +264,11 @@ pub fn resolve(file: &Path, opts: &ResolveOptions) -> Result<ResolveReport, Erro
     };
     if opts.strict {
         if let Some(s) = elf.stray.first() {
-            return Err(
-                Error::new(format!("{BTF_ID_PREFIX} symbol outside {BTF_IDS_SECTION}"))
-                    .symbol(&s.name)
-                    .file(&f),
-            );
+            return Err(Error::refused(format!(
+                "{BTF_ID_PREFIX} symbol outside {BTF_IDS_SECTION}"
+            ))
+            .symbol(&s.name)
+            .file(&f));
         }
     }
     // Symbol errors come first, as in resolve_btfids.
@@ -289,9 +289,10 @@ pub fn resolve(file: &Path, opts: &ResolveOptions) -> Result<ResolveReport, Erro
                 name: f.clone(),
                 path: None,
             }),
-            None => Err(Error::new(format!(
-                "FAILED: load BTF from {f}: No data available (no .BTF section; use --btf)"
-            ))
+            None => Err(Error::new(ErrorKind::NoBtfSection {
+                from: f.clone(),
+                use_btf: true,
+            })
             .file(&f)),
         },
     });
@@ -346,7 +347,7 @@ pub fn resolve(file: &Path, opts: &ResolveOptions) -> Result<ResolveReport, Erro
             !opts.no_kernel_types,
         )?
         else {
-            return Err(Error::new("no .BTF section").file(&f));
+            return Err(Error::refused("no .BTF section").file(&f));
         };
         note_fixes(&mut rep, &fixed, opts.verbose);
         fixed_btf = fixed.btf.map(|b| (bsec.file_offset as usize, b));
@@ -376,7 +377,7 @@ pub fn resolve(file: &Path, opts: &ResolveOptions) -> Result<ResolveReport, Erro
         if let Some(base) = &base_btf {
             if let Some(split) = bytes.parse_rest_visiting(base, &mut m)? {
                 crate::btf::fix::base_match::check(&split).map_err(|e| {
-                    Error::new(format!(
+                    Error::refused(format!(
                         "split BTF {} was not made over {}: {e}",
                         bytes.name(),
                         bytes.base_name().unwrap_or("the base")
@@ -389,7 +390,7 @@ pub fn resolve(file: &Path, opts: &ResolveOptions) -> Result<ResolveReport, Erro
         let found = m.finish();
         col.apply(found, true)
     } else {
-        return Err(Error::new("internal: no BTF to resolve against").file(&f));
+        return Err(Error::internal("no BTF to resolve against").file(&f));
     };
     rep.btf_changed = fixed_btf.is_some();
     let mut ids = elf.section_bytes(sec).to_vec();
@@ -456,7 +457,7 @@ pub fn resolve(file: &Path, opts: &ResolveOptions) -> Result<ResolveReport, Erro
                 .iter()
                 .map(|a| format!("ambiguous {} {} {:?}", a.kind.word(), a.name, a.ids)),
         );
-        return Err(Error::new(format!("--strict: {}", what.join(", "))).file(&f));
+        return Err(Error::refused(format!("--strict: {}", what.join(", "))).file(&f));
     }
     let start = sec.file_offset as usize;
     rep.changed = ids[..] != *elf.section_bytes(sec) || rep.btf_changed;
@@ -468,11 +469,11 @@ pub fn resolve(file: &Path, opts: &ResolveOptions) -> Result<ResolveReport, Erro
     if opts.kfunc_tags {
         let data = loaded
             .whole()
-            .ok_or_else(|| Error::new("internal: the file was not read whole").file(&f))?;
+            .ok_or_else(|| Error::internal("the file was not read whole").file(&f))?;
         let img: Vec<u8> = own_btf::splice(data, parts.clone()).concat();
         let ids = ids_btf
             .as_ref()
-            .ok_or_else(|| Error::new("internal: --kfunc-tags without BTF").file(&f))?;
+            .ok_or_else(|| Error::internal("--kfunc-tags without BTF").file(&f))?;
         let parsed = crate::btf::tags::Parsed {
             ids,
             base: base_btf.as_ref(),

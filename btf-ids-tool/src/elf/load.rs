@@ -121,8 +121,7 @@ impl RawSec {
 /// sections needed. Not an ELF file, or `want.whole`: read whole.
 pub fn load(path: &Path, want: Want) -> Result<Loaded, Error> {
     let p = path.display().to_string();
-    let (parts, meta) =
-        Sparse::open(path).map_err(|e| Error::new(format!("cannot read: {e}")).file(&p))?;
+    let (parts, meta) = Sparse::open(path).map_err(|e| Error::read(e).file(&p))?;
     load_parts(path, parts, meta, want)
 }
 
@@ -133,9 +132,7 @@ pub fn load_parts(
     meta: std::fs::Metadata,
     want: Want,
 ) -> Result<Loaded, Error> {
-    let io = |e: std::io::Error| {
-        Error::new(format!("cannot read: {e}")).file(&path.display().to_string())
-    };
+    let io = |e: std::io::Error| Error::read(e).file(&path.display().to_string());
     let len = parts.file_len();
     let whole = |mut parts: Sparse, meta| -> Result<Loaded, Error> {
         parts.add(0, len).map_err(io)?;

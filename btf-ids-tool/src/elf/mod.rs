@@ -118,14 +118,14 @@ fn section_info<'d, R: ReadRef<'d>>(
         Some(r) => r,
         None if sec.size() == 0 => (0, 0),
         None => {
-            return Err(Error::new(format!(
+            return Err(Error::elf(format!(
                 "section {name} (index {}) has no file data",
                 sec.index().0
             )))
         }
     };
     if sec.kind() == SectionKind::UninitializedData {
-        return Err(Error::new(format!("section {name} is SHT_NOBITS")));
+        return Err(Error::elf(format!("section {name} is SHT_NOBITS")));
     }
     Ok(SectionInfo {
         index: sec.index().0,
@@ -144,21 +144,21 @@ fn nobits_data(sh_type: u32, flags: u64) -> bool {
 /// The error for an unparsable file, as [`ElfInfo::parse`] words it.
 fn kind_error(len: u64, e: Option<FileKind>) -> Error {
     match e {
-        Some(k) => Error::new(format!("not an ELF file ({k:?})")).at(0),
+        Some(k) => Error::elf(format!("not an ELF file ({k:?})")).at(0),
         None => {
             let what = if len < 16 {
                 format!("truncated file ({len} bytes)")
             } else {
                 "not an ELF file (bad magic)".to_string()
             };
-            Error::new(what).at(0)
+            Error::elf(what).at(0)
         }
     }
 }
 
 /// The error for an ELF file the `object` crate refuses.
 fn malformed<'d, R: ReadRef<'d>>(r: R, e: object::read::Error) -> Error {
-    Error::new(format!("malformed ELF: {e}")).at(header_offset_for(r))
+    Error::elf(format!("malformed ELF: {e}")).at(header_offset_for(r))
 }
 
 impl<'a> ElfInfo<'a> {
@@ -199,7 +199,7 @@ impl<'a> ElfInfo<'a> {
                 Ok(n) if n == BTF_SECTION.as_bytes() => btf = Some(section_info(&sec)?),
                 Ok(_) => {}
                 Err(e) => {
-                    return Err(Error::new(format!(
+                    return Err(Error::elf(format!(
                         "section index {}: bad name: {e}",
                         sec.index().0
                     )))
@@ -219,7 +219,7 @@ impl<'a> ElfInfo<'a> {
             symbols.reserve(table.symbols().size_hint().0);
             for sym in table.symbols() {
                 let name = sym.name_bytes().map_err(|e| {
-                    Error::new(format!("symbol index {}: bad name: {e}", sym.index().0))
+                    Error::elf(format!("symbol index {}: bad name: {e}", sym.index().0))
                 })?;
                 if name.is_empty() || sym.kind() == SymbolKind::Section {
                     continue;
@@ -304,7 +304,7 @@ impl<'a> ElfInfo<'a> {
             }
             let name = sections
                 .section_name(endian, sh)
-                .map_err(|e| Error::new(format!("section index {i}: bad name: {e}")))?;
+                .map_err(|e| Error::elf(format!("section index {i}: bad name: {e}")))?;
             let which = if name == BTF_IDS_SECTION.as_bytes() {
                 &mut btf_ids
             } else if name == BTF_SECTION.as_bytes() {
@@ -318,13 +318,13 @@ impl<'a> ElfInfo<'a> {
                 Some(r) => r,
                 None if size == 0 => (0, 0),
                 None => {
-                    return Err(Error::new(format!(
+                    return Err(Error::elf(format!(
                         "section {n} (index {i}) has no file data"
                     )))
                 }
             };
             if nobits_data(sh_type, sh.sh_flags(endian).into()) {
-                return Err(Error::new(format!("section {n} is SHT_NOBITS")));
+                return Err(Error::elf(format!("section {n} is SHT_NOBITS")));
             }
             *which = Some(SectionInfo {
                 index: i,
@@ -400,7 +400,7 @@ impl<'a> ElfInfo<'a> {
 fn check_range(len: u64, s: SectionInfo, name: &str) -> Result<(), Error> {
     match s.file_offset.checked_add(s.size) {
         Some(end) if end <= len => Ok(()),
-        _ => Err(Error::new(format!(
+        _ => Err(Error::elf(format!(
             "section {name} ({:#x}+{:#x}) runs past the end of the file ({len:#x} bytes)",
             s.file_offset, s.size,
         ))

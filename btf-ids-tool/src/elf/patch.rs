@@ -62,7 +62,7 @@ impl SectionHeaderEdit {
         match &mut self.header {
             Header::Elf32(s) => {
                 let (Ok(o), Ok(n)) = (u32::try_from(offset), u32::try_from(size)) else {
-                    return Err(Error::new(format!(
+                    return Err(Error::refused(format!(
                         "section range {offset:#x}+{size:#x} does not fit ELFCLASS32"
                     )));
                 };
@@ -95,7 +95,7 @@ impl SectionHeaderEdit {
 }
 
 fn past_end(at: u64) -> Error {
-    Error::new("section header past the end of the file").at(at)
+    Error::elf("section header past the end of the file").at(at)
 }
 
 /// The offset, byte order and contents of section header `index` of `img`.
@@ -103,7 +103,7 @@ fn locate<Elf: FileHeader<Endian = Endianness>>(
     img: &[u8],
     index: usize,
 ) -> Result<(usize, Endianness, Elf::SectionHeader), Error> {
-    let h = read_pod::<Elf>(img).ok_or_else(|| Error::new("truncated ELF header").at(0))?;
+    let h = read_pod::<Elf>(img).ok_or_else(|| Error::elf("truncated ELF header").at(0))?;
     let e = if h.is_big_endian() {
         Endianness::Big
     } else {

@@ -252,7 +252,7 @@ impl<'a> Collected<'a> {
         }
         let mut set_names: HashSet<&'a [u8]> = HashSet::new();
         let twice = |name: &[u8], symbol: &[u8]| {
-            Error::new(format!(
+            Error::resolve(format!(
                 "FAILED malformed data for set '{}': defined twice",
                 String::from_utf8_lossy(name)
             ))
@@ -267,7 +267,7 @@ impl<'a> Collected<'a> {
                         return Err(twice(s.name, s.symbol));
                     }
                     if s.count() > i32::MAX as u64 {
-                        return Err(Error::new("set count overflows 32 bits")
+                        return Err(Error::resolve("set count overflows 32 bits")
                             .symbol(&String::from_utf8_lossy(s.symbol)));
                     }
                     c.sets.push(SetSym {
@@ -302,7 +302,7 @@ impl<'a> Collected<'a> {
                 Some(v) => {
                     let e = &mut c.names[ki][(v & IDX_MASK) as usize];
                     if e.addrs.len() >= ADDR_CNT {
-                        return Err(Error::new(format!(
+                        return Err(Error::resolve(format!(
                             "FAILED symbol {} crossed the number of allowed lists",
                             String::from_utf8_lossy(name)
                         ))
@@ -321,7 +321,7 @@ impl<'a> Collected<'a> {
                     // The table holds one entry per symbol.
                     let word = kind_hash(ki, word_key(name));
                     if !c.lookup.insert_keyed(hash, prefix, word, v) {
-                        return Err(Error::new("too many symbols")
+                        return Err(Error::resolve("too many symbols")
                             .symbol(&String::from_utf8_lossy(id.symbol)));
                     }
                 }
@@ -506,7 +506,7 @@ impl<'a> Collected<'a> {
                 .and_then(|n| n.checked_add(start + hdr))
                 .filter(|&end| end <= ids.len())
                 .ok_or_else(|| {
-                    Error::new(format!(
+                    Error::resolve(format!(
                         "set '{}' count {cnt} runs past the end of {BTF_IDS_SECTION}",
                         String::from_utf8_lossy(s.name)
                     ))
@@ -528,7 +528,7 @@ fn write_word(
     // resolve_btfids indexes an int array: the address is rounded down.
     let at = (addr & !3) as usize;
     if !elf.write_u32(ids, at, v) {
-        return Err(Error::new(format!(
+        return Err(Error::resolve(format!(
             "FAILED patching index {addr} out of bounds {}",
             ids.len()
         ))

@@ -110,7 +110,7 @@ fn fold(w0: u64, w1: u64, w2: u64, w3: u64) -> u64 {
     finish((w0 ^ w1.rotate_left(16) ^ w2.rotate_left(32) ^ w3.rotate_left(48)).wrapping_mul(K))
 }
 
-/// A hash of the first [`PREFIX_BYTES`] bytes of `name` (of known length):
+/// A hash of the first `PREFIX_BYTES` bytes of `name` (of known length):
 /// equal to [`cstr_prefix_key`] of the same bytes followed by a NUL.
 pub fn prefix_key(name: &[u8]) -> u64 {
     let mut b = [0u8; PREFIX_BYTES];

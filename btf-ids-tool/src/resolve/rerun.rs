@@ -53,7 +53,7 @@ pub fn first_resolved(elf: &ElfInfo<'_>, col: &Collected<'_>, ids: &[u8]) -> Opt
 /// The error for a resolved set8 (`section_offset`: file offset of
 /// `.BTF_ids`, so that the error carries the set's file offset).
 pub fn error(r: &Resolved, section_offset: u64) -> Error {
-    Error::new(format!(
+    Error::refused(format!(
         "set8 '{}' is already resolved (count word {}, {} id word(s) filled in): the file was resolved before, \
          and resolving it again would give each kfunc another kfunc's flags; resolve the file as the linker wrote it",
         r.name, r.count, r.ids

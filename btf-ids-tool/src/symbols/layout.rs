@@ -179,13 +179,13 @@ fn lossy(b: &[u8]) -> String {
 /// [`Table::read`], then lay them out with [`Plan::new`].
 pub fn report_section(elf: &ElfInfo<'_>) -> Result<SectionInfo, Error> {
     let Some(sec) = elf.btf_ids else {
-        return Err(Error::new(format!("no {BTF_IDS_SECTION} section")));
+        return Err(Error::bad_symbol(format!("no {BTF_IDS_SECTION} section")));
     };
     if !elf.has_symtab {
-        return Err(Error::new("no symbol table (SHT_SYMTAB)"));
+        return Err(Error::bad_symbol("no symbol table (SHT_SYMTAB)"));
     }
     if let Some(s) = elf.stray.first() {
-        return Err(Error::new(format!(
+        return Err(Error::bad_symbol(format!(
             "symbol index {}: {BTF_ID_PREFIX} symbol outside {BTF_IDS_SECTION}",
             s.index
         ))
@@ -202,7 +202,7 @@ impl<'t, 'a> Plan<'t, 'a> {
     pub fn new(elf: &'t ElfInfo<'a>, table: &'t Table<'a>) -> Result<Self, Error> {
         let sec = table.section();
         if let Some(l) = table.labels().iter().find(|l| !l.inside) {
-            return Err(Error::new(format!(
+            return Err(Error::bad_symbol(format!(
                 "symbol value {:#x} outside {BTF_IDS_SECTION} ({:#x}+{:#x})",
                 l.offset.wrapping_add(sec.address),
                 sec.address,

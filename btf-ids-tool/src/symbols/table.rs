@@ -184,7 +184,7 @@ pub struct SymbolError<'a> {
 
 impl From<SymbolError<'_>> for Error {
     fn from(e: SymbolError<'_>) -> Self {
-        Error::new(e.problem.to_string()).symbol(&String::from_utf8_lossy(e.symbol))
+        Error::bad_symbol(e.problem.to_string()).symbol(&String::from_utf8_lossy(e.symbol))
     }
 }
 

@@ -171,7 +171,7 @@ pub fn scan<'a>(btf: &Btf<'a>) -> Vec<Shadow> {
 
 /// The error for a name with several base types.
 pub fn ambiguous_error(s: &Shadow, ids: &[u32]) -> Error {
-    Error::new(format!(
+    Error::own_btf(format!(
         "module {} [id {}] is opaque, and vmlinux has {} types {} (ids {}): cannot tell which one it means; \
          rename the module's type or pass --no-kernel-types",
         s.what(),

@@ -72,7 +72,7 @@ impl fmt::Display for FixError {
         match self {
             FixError::Parse(e) => write!(f, "malformed BTF: {}", e.msg),
             FixError::Mismatch(m) => write!(f, "split BTF does not fit the base: {m}"),
-            FixError::KernelType(e) | FixError::Name(e) => write!(f, "{}", e.msg),
+            FixError::KernelType(e) | FixError::Name(e) => write!(f, "{}", e.message()),
             FixError::Invalid(v) => write!(
                 f,
                 "{v}; kernel 6.12 would drop the module's BTF, and btf-ids cannot fix this in place"

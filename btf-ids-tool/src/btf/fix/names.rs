@@ -139,7 +139,7 @@ pub fn plan(btf: &Btf<'_>) -> Result<Plan, Error> {
             btf.name_bytes(u.name_off)
         };
         let Some(name) = name else {
-            return Err(Error::new(format!(
+            return Err(Error::own_btf(format!(
                 "{}: name offset {:#x} is outside the strings",
                 site_label(u, btf),
                 u.name_off
@@ -151,7 +151,7 @@ pub fn plan(btf: &Btf<'_>) -> Result<Plan, Error> {
         }
         let shown = lossy(name);
         let fail = |why: &str| {
-            Err(Error::new(format!(
+            Err(Error::own_btf(format!(
                 "{}: name '{shown}' {why}; the kernel (6.12) would drop the module's BTF",
                 site_label(u, btf)
             ))
@@ -350,7 +350,7 @@ mod tests {
         let data = blob(&types(true), STRS);
         let btf = Btf::parse(&data).unwrap();
         let e = plan(&btf).unwrap_err();
-        assert!(e.msg.contains("typedef 'x y' [id 6]"), "{e}");
+        assert!(e.message().contains("typedef 'x y' [id 6]"), "{e}");
         assert_eq!(e.offset, Some(24 + 4 * 20));
     }
 }

@@ -43,7 +43,7 @@ impl Patch {
                 .checked_add(bytes.len())
                 .and_then(|end| out.get_mut(*off..end))
                 .ok_or_else(|| {
-                    Error::new(format!(
+                    Error::own_btf(format!(
                         "internal error: BTF edit of {} bytes past the end ({} bytes)",
                         bytes.len(),
                         blob.len()
