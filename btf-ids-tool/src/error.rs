@@ -5,7 +5,6 @@
 //! text, resolve_btfids' where the C tool has one (`FAILED: load BTF from
 //! ...`), is made here, when the error is shown, and nowhere else.
 
-use crate::btf;
 use std::fmt;
 
 /// What went wrong. Each kind is one layer's failure; its `Display` is the
@@ -195,12 +194,6 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
-
-impl From<btf::BtfError> for Error {
-    fn from(e: btf::BtfError) -> Self {
-        Error::new(ErrorKind::Btf(e.msg)).at(e.offset as u64)
-    }
-}
 
 #[cfg(test)]
 mod tests {

@@ -2,7 +2,8 @@
 //! `include/linux/btf_ids.h` (and this project's Rust macros) emit.
 //!
 //! The supported way in is the command line, [`cli`]. Inside, one layer per
-//! job, each using only those listed before it:
+//! job, each using only those listed before it (no layer imports one that
+//! imports it back):
 //!
 //! - `input`: bounded reads, mappings and the regular-file checks;
 //!   `output`: writing a resolved file so that it stays the file it was.
@@ -12,13 +13,14 @@
 //!   lists, sets and set8s they lay out.
 //! - `btf`: our own bounds-checked BTF reader (split BTF supported), the
 //!   streaming scan that resolves without holding vmlinux's BTF, the 6.12
-//!   per-kind rules, the repairs of a module's own `.BTF` (`btf::fix`) and
-//!   the `bpf_kfunc` decl tags (`btf::tags`). We wrote a reader instead of
+//!   per-kind rules and the repairs of a module's own `.BTF` (`btf::fix`).
+//!   We wrote a reader instead of
 //!   using a crate because the resolver needs a single pass that records
 //!   one offset per type and allocates nothing per type, must accept split
 //!   BTF over a base, and must never panic on hostile input (it is fuzzed).
 //! - `resolve`: the resolve_btfids 6.12 algorithm, with the check for a
-//!   file resolved before and the hints under an unresolved kfunc.
+//!   file resolved before, the hints under an unresolved kfunc, and the
+//!   `bpf_kfunc` decl tags of `--kfunc-tags` (`resolve::tags`).
 //! - `commands`: inspect, resolve and check as functions from paths and
 //!   options to reports; `render`: reports as text and JSON.
 //! - [`cli`]: the command line.

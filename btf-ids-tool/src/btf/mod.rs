@@ -54,7 +54,6 @@ pub mod fix;
 pub mod own;
 pub mod rules;
 pub mod scan;
-pub mod tags;
 
 mod header;
 mod parse;
@@ -199,4 +198,11 @@ pub struct TypeHeader {
     pub kflag: bool,
     /// The `size` or `type` word.
     pub size_or_type: u32,
+}
+
+/// A malformed blob as the tool's error: the reader's message, at its offset.
+impl From<BtfError> for crate::Error {
+    fn from(e: BtfError) -> Self {
+        crate::Error::new(crate::ErrorKind::Btf(e.msg)).at(e.offset as u64)
+    }
 }

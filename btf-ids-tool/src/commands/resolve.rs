@@ -474,12 +474,12 @@ pub fn resolve(file: &Path, opts: &ResolveOptions) -> Result<ResolveReport, Erro
         let ids = ids_btf
             .as_ref()
             .ok_or_else(|| Error::internal("--kfunc-tags without BTF").file(&f))?;
-        let parsed = crate::btf::tags::Parsed {
+        let parsed = crate::resolve::tags::Parsed {
             ids,
             base: base_btf.as_ref(),
         };
-        let (new, added) =
-            crate::btf::tags::add_kfunc_tags(&img, &elf, parsed, &col).map_err(|e| e.file(&f))?;
+        let (new, added) = crate::resolve::tags::add_kfunc_tags(&img, &elf, parsed, &col)
+            .map_err(|e| e.file(&f))?;
         rep.tags_added = added;
         if let Some(n) = new {
             tagged = Some(n);

@@ -24,6 +24,7 @@
 pub mod hints;
 pub mod names;
 pub mod rerun;
+pub mod tags;
 
 use crate::btf::{Btf, TypeVisitor};
 use crate::elf::{ElfInfo, SectionInfo, BTF_IDS_SECTION};
