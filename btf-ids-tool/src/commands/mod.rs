@@ -7,7 +7,8 @@ pub mod check;
 pub mod inspect;
 pub mod resolve;
 
+pub use crate::resolve::report::ResolveReport;
 pub use btf_source::BtfSource;
 pub use check::{check_with, CheckReport};
 pub use inspect::{inspect_data, GroupReport, InspectReport, Summary};
-pub use resolve::{resolve, ResolveOptions, ResolveReport};
+pub use resolve::{resolve, ResolveOptions};

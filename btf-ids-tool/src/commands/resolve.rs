@@ -5,8 +5,8 @@ use super::btf_source::{BtfBytes, BtfSource, StreamFile, Streamed};
 use crate::btf::own as own_btf;
 use crate::btf::Btf;
 use crate::elf::{BTF_IDS_SECTION, BTF_ID_PREFIX};
+use crate::resolve::report::ResolveReport;
 use crate::resolve::Collected;
-use crate::symbols::names::IdKind;
 use crate::{Error, ErrorKind};
 use std::path::{Path, PathBuf};
 
@@ -33,234 +33,22 @@ pub struct ResolveOptions {
     pub no_kernel_types: bool,
 }
 
-/// A name with several ids.
-#[derive(Debug, Clone)]
-pub struct Ambiguous {
-    /// Kind.
-    pub kind: IdKind,
-    /// Name.
-    pub name: String,
-    /// All ids found (the first is used).
-    pub ids: Vec<u32>,
-}
-
-json_fields!(Ambiguous {
-    kind: word,
-    name,
-    ids
-});
-
-/// A name without an id.
-#[derive(Debug, Clone)]
-pub struct Unresolved {
-    /// Kind.
-    pub kind: IdKind,
-    /// Name.
-    pub name: String,
-}
-
-json_fields!(Unresolved { kind: word, name });
-
-/// A set after resolving.
-#[derive(Debug, Clone)]
-pub struct SetReport {
-    /// Name.
-    pub name: String,
-    /// Set8.
-    pub set8: bool,
-    /// Count written.
-    pub count: u64,
-}
-
-json_fields!(SetReport { name, set8, count });
-
-/// The `resolve` report (`--json`).
-#[derive(Debug, Clone, Default)]
-pub struct ResolveReport {
-    /// Input.
-    pub file: String,
-    /// Where the result went.
-    pub output: String,
-    /// The BTF used.
-    pub btf: Option<String>,
-    /// Nothing to do (no `.BTF_ids` or no symbol table).
-    pub nothing_to_do: bool,
-    /// Id symbols.
-    pub id_symbols: usize,
-    /// Distinct (kind, name) pairs.
-    pub names: usize,
-    /// Distinct names resolved.
-    pub resolved: usize,
-    /// Names left 0.
-    pub unresolved: Vec<Unresolved>,
-    /// Names with several ids.
-    pub ambiguous: Vec<Ambiguous>,
-    /// Sets.
-    pub sets: Vec<SetReport>,
-    /// Whether `.BTF_ids` bytes changed.
-    pub changed: bool,
-    /// `bpf_kfunc` / `bpf_fastcall` tags added.
-    pub tags_added: usize,
-    /// Whether `.BTF` bytes changed (kernel types, names, layout).
-    pub btf_changed: bool,
-    /// Kernel types pointed at the base's: (module id, base id).
-    pub kernel_types: Vec<PointedType>,
-    /// What was changed in `.BTF`, one line each.
-    pub btf_edits: Vec<String>,
-    /// The messages resolve_btfids would print, in its order.
-    pub warnings: Vec<String>,
-    /// `-v` debug lines.
-    pub debug: Vec<String>,
-}
-
-json_fields!(ResolveReport {
-    file,
-    output,
-    btf,
-    nothing_to_do,
-    id_symbols,
-    names,
-    resolved,
-    unresolved,
-    ambiguous,
-    sets,
-    changed,
-    tags_added,
-    btf_changed,
-    kernel_types,
-    btf_edits,
-    warnings
-});
-
-/// A module-local type pointed at a base type.
-#[derive(Debug, Clone)]
-pub struct PointedType {
-    /// Its id in the module's BTF (its name is cleared).
-    pub module: u32,
-    /// The base type every reference now names.
-    pub base: u32,
-}
-
-json_fields!(PointedType { module, base });
-
-/// Records what [`crate::btf::fix`] did in the report (and for `-v`).
-fn note_fixes(rep: &mut ResolveReport, fixed: &crate::btf::fix::Fixed, verbose: u8) {
-    rep.kernel_types = fixed
-        .pointed
-        .iter()
-        .map(|&(module, base)| PointedType { module, base })
-        .collect();
-    rep.btf_edits = fixed.notes.clone();
-    if verbose >= 1 {
-        rep.debug.extend(fixed.notes.iter().cloned());
-    }
-}
-
 /// `btf-ids resolve`. On success the output is written (atomically) unless
 /// nothing changed in place.
 pub fn resolve(file: &Path, opts: &ResolveOptions) -> Result<ResolveReport, Error> {
     let f = file.display().to_string();
-    // A new file (-o) or a grown one (--kfunc-tags) needs every byte; in
-    // place only the headers and the sections resolving reads (a module
-    // with nothing to do: its headers, and its .BTF when it may need
-    // repairs).
-    let whole = opts.output.is_some() || opts.kfunc_tags;
-    let own = opts.src.btf.is_none();
-    let loaded = crate::elf::load(
-        file,
-        crate::elf::Want {
-            symbols: false,
-            // Without a base, vmlinux's own BTF is read in pieces as it is
-            // resolved against (Streamed), never whole.
-            btf: own && opts.src.base.is_some(),
-            // With nothing to do, a module's own BTF is looked at only for
-            // names C never has: its strings are enough to tell.
-            btf_always: false,
-            btf_strings: own && opts.src.base.is_some(),
-            whole,
-            ids_only: true,
-        },
-    )?;
+    let loaded = load(file, opts)?;
     let mut elf = loaded.elf().map_err(|e| e.file(&f))?;
-    let meta = &loaded.meta;
     let out_path = opts.output.clone().unwrap_or_else(|| file.to_path_buf());
     // In place, only the changed bytes are written; -o writes a whole file.
     let file_len = elf.file_len;
-    let write = |parts: Vec<(usize, &[u8])>| -> Result<(), Error> {
-        match &opts.output {
-            Some(out) => {
-                let data = loaded
-                    .whole()
-                    .ok_or_else(|| Error::internal("the file was not read whole").file(&f))?;
-                crate::output::write_new(out, &own_btf::splice(data, parts), meta, opts.fsync)
-            }
-            None => {
-                let patches: Vec<(u64, &[u8])> =
-                    parts.into_iter().map(|(o, b)| (o as u64, b)).collect();
-                crate::output::patch_in_place(file, &patches, file_len, opts.fsync)
-            }
-        }
-    };
     let mut rep = ResolveReport {
         file: f.clone(),
         output: out_path.display().to_string(),
         ..Default::default()
     };
     let (Some(sec), true) = (elf.btf_ids, elf.has_symtab) else {
-        if opts.strict {
-            return Err(Error::refused(format!(
-                "Cannot find {BTF_IDS_SECTION} or symbols sections (--strict)"
-            ))
-            .file(&f));
-        }
-        if opts.verbose >= 1 {
-            rep.debug.push(format!(
-                "Cannot find {BTF_IDS_SECTION} or symbols sections, nothing to do"
-            ));
-        }
-        rep.nothing_to_do = true;
-        // Still make a module's own BTF acceptable to the kernel, when it
-        // may need it (split BTF with names C never has): its strings say,
-        // and only then is all of it read.
-        let mut fixed_btf: Option<(usize, Vec<u8>)> = None;
-        let may = elf.btf.is_some_and(|s| {
-            loaded
-                .btf_strings(s)
-                .is_none_or(own_btf::strings_need_fixes)
-        });
-        if opts.src.btf.is_none() && opts.src.base.is_some() && may {
-            // The symbol tables too: a file that is written must pass every
-            // check a whole parse makes (`inspect` refuses a bad symbol
-            // name, so a repair must not go ahead on one).
-            let full = crate::elf::load(
-                file,
-                crate::elf::Want {
-                    btf_always: true,
-                    symbols: true,
-                    ids_only: true,
-                    ..Default::default()
-                },
-            )?;
-            let elf = full.elf().map_err(|e| e.file(&f))?;
-            let bytes = BtfBytes::load(&opts.src, file, &elf)?;
-            let base = bytes.parse_base()?;
-            if let Some((bsec, fixed)) = own_btf::fix_own(
-                &f,
-                &elf,
-                base.as_ref(),
-                bytes.base_name(),
-                !opts.no_kernel_types,
-            )? {
-                note_fixes(&mut rep, &fixed, opts.verbose);
-                fixed_btf = fixed.btf.map(|b| (bsec.file_offset as usize, b));
-            }
-        }
-        rep.btf_changed = fixed_btf.is_some();
-        rep.changed = rep.btf_changed;
-        if opts.output.is_some() || rep.changed {
-            write(fixed_btf.iter().map(|(o, b)| (*o, &b[..])).collect())?;
-        }
-        return Ok(rep);
+        return nothing_to_do(file, opts, &loaded, &elf, rep);
     };
     if opts.strict {
         if let Some(s) = elf.stray.first() {
@@ -314,12 +102,7 @@ pub fn resolve(file: &Path, opts: &ResolveOptions) -> Result<ResolveReport, Erro
         return Err(crate::resolve::rerun::error(&r, sec.file_offset).file(&f));
     }
     if opts.verbose >= 1 {
-        for k in IdKind::ALL {
-            for e in &col.names[k.index()] {
-                rep.debug
-                    .push(format!("adding symbol {}", String::from_utf8_lossy(e.name)));
-            }
-        }
+        crate::resolve::report::note_names(&col, &mut rep);
     }
     rep.btf = Some(match (streamed, bytes) {
         (Some(s), _) => s.name.clone(),
@@ -332,7 +115,7 @@ pub fn resolve(file: &Path, opts: &ResolveOptions) -> Result<ResolveReport, Erro
     // (-b), and the BTF the ids come from (split over the base if any).
     let mut base_btf: Option<Btf<'_>> = None;
     let mut ids_btf: Option<Btf<'_>> = None;
-    let mut warn = if let Some(s) = streamed {
+    let warn = if let Some(s) = streamed {
         s.resolve(&mut col)?
     } else if let (Some(bytes), true) = (bytes, opts.src.btf.is_none() && has_base) {
         // A module's own split BTF: made acceptable to the kernel first,
@@ -349,7 +132,7 @@ pub fn resolve(file: &Path, opts: &ResolveOptions) -> Result<ResolveReport, Erro
         else {
             return Err(Error::refused("no .BTF section").file(&f));
         };
-        note_fixes(&mut rep, &fixed, opts.verbose);
+        crate::resolve::report::note_fixes(&mut rep, &fixed, opts.verbose);
         fixed_btf = fixed.btf.map(|b| (bsec.file_offset as usize, b));
         let own = fixed_btf
             .as_ref()
@@ -377,7 +160,7 @@ pub fn resolve(file: &Path, opts: &ResolveOptions) -> Result<ResolveReport, Erro
         if let Some(base) = &base_btf {
             if let Some(split) = bytes.parse_rest_visiting(base, &mut m)? {
                 crate::btf::fix::base_match::check(&split).map_err(|e| {
-                    Error::refused(format!(
+                    Error::own_btf(format!(
                         "split BTF {} was not made over {}: {e}",
                         bytes.name(),
                         bytes.base_name().unwrap_or("the base")
@@ -393,109 +176,193 @@ pub fn resolve(file: &Path, opts: &ResolveOptions) -> Result<ResolveReport, Erro
         return Err(Error::internal("no BTF to resolve against").file(&f));
     };
     rep.btf_changed = fixed_btf.is_some();
-    let mut ids = elf.section_bytes(sec).to_vec();
-    let mut unres = col.patch(&elf, &mut ids).map_err(|e| e.file(&f))?;
-    if has_base {
-        let kfuncs = crate::resolve::hints::unresolved_kfuncs(&elf, &col, &ids);
-        crate::resolve::hints::add_hints(&mut unres, &kfuncs, &elf);
-    }
-    warn.append(&mut unres);
-    rep.warnings = warn;
-    rep.id_symbols = col.id_symbols();
-    for k in IdKind::ALL {
-        let entries: Vec<_> = if opts.verbose >= 1 {
-            col.patch_order(k)
-        } else {
-            col.names[k.index()].iter().collect()
-        };
-        for e in entries {
-            rep.names += 1;
-            if e.id == 0 {
-                rep.unresolved.push(Unresolved {
-                    kind: k,
-                    name: String::from_utf8_lossy(e.name).into_owned(),
-                });
-            } else {
-                rep.resolved += 1;
-            }
-            if !e.others.is_empty() {
-                let mut v = vec![e.id];
-                v.extend_from_slice(&e.others);
-                rep.ambiguous.push(Ambiguous {
-                    kind: k,
-                    name: String::from_utf8_lossy(e.name).into_owned(),
-                    ids: v,
-                });
-            }
-            if opts.verbose >= 1 {
-                for a in e.addrs.iter() {
-                    rep.debug.push(format!(
-                        "patching addr {:5}: ID {:7} [{}]",
-                        a,
-                        e.id,
-                        String::from_utf8_lossy(e.name)
-                    ));
-                }
-            }
-        }
-    }
-    for s in col.sets_order() {
-        rep.sets.push(SetReport {
-            name: String::from_utf8_lossy(s.name).into_owned(),
-            set8: s.set8,
-            count: s.size / if s.set8 { 8 } else { 4 } - 1,
-        });
-    }
-    if opts.strict && (!rep.unresolved.is_empty() || !rep.ambiguous.is_empty()) {
-        let mut what: Vec<String> = rep
-            .unresolved
-            .iter()
-            .map(|u| format!("unresolved {} {}", u.kind.word(), u.name))
-            .collect();
-        what.extend(
-            rep.ambiguous
-                .iter()
-                .map(|a| format!("ambiguous {} {} {:?}", a.kind.word(), a.name, a.ids)),
-        );
-        return Err(Error::refused(format!("--strict: {}", what.join(", "))).file(&f));
-    }
+    let ids = crate::resolve::report::patch(
+        &elf,
+        sec,
+        &col,
+        warn,
+        crate::resolve::report::Patching {
+            hints: has_base,
+            verbose: opts.verbose,
+            strict: opts.strict,
+        },
+        &mut rep,
+    )
+    .map_err(|e| e.file(&f))?;
     let start = sec.file_offset as usize;
     rep.changed = ids[..] != *elf.section_bytes(sec) || rep.btf_changed;
     let mut parts: Vec<(usize, &[u8])> = vec![(start, &ids[..])];
     if let Some((o, b)) = &fixed_btf {
         parts.push((*o, &b[..]));
     }
-    let mut tagged: Option<Vec<u8>> = None;
-    if opts.kfunc_tags {
-        let data = loaded
-            .whole()
-            .ok_or_else(|| Error::internal("the file was not read whole").file(&f))?;
-        let img: Vec<u8> = own_btf::splice(data, parts.clone()).concat();
-        let ids = ids_btf
-            .as_ref()
-            .ok_or_else(|| Error::internal("--kfunc-tags without BTF").file(&f))?;
+    let tagged = if opts.kfunc_tags {
         let parsed = crate::resolve::tags::Parsed {
-            ids,
+            ids: ids_btf
+                .as_ref()
+                .ok_or_else(|| Error::internal("--kfunc-tags without BTF").file(&f))?,
             base: base_btf.as_ref(),
         };
-        let (new, added) = crate::resolve::tags::add_kfunc_tags(&img, &elf, parsed, &col)
-            .map_err(|e| e.file(&f))?;
-        rep.tags_added = added;
-        if let Some(n) = new {
-            tagged = Some(n);
-            rep.changed = true;
-        }
-    }
+        kfunc_tags(&loaded, &elf, &parts, parsed, &col, &mut rep).map_err(|e| e.file(&f))?
+    } else {
+        None
+    };
     if opts.output.is_some() || rep.changed {
         match (&tagged, &opts.output) {
             // A grown .BTF changes the file's size: it must be rewritten.
-            (Some(img), Some(out)) => crate::output::write_new(out, &[img], meta, opts.fsync)?,
+            (Some(img), Some(out)) => {
+                crate::output::write_new(out, &[img], &loaded.meta, opts.fsync)?
+            }
             (Some(img), None) => crate::output::replace(file, &[img], opts.fsync)?,
-            (None, _) => write(parts)?,
+            (None, _) => write(file, opts, &loaded, file_len, parts)?,
         }
     }
     if opts.verbose >= 1 {
         rep.debug.push(format!("update ok for {f}"));
     }
     Ok(rep)
+}
+
+/// Reads what resolving `file` needs: a new file (-o) or a grown one
+/// (--kfunc-tags) needs every byte; in place only the headers and the
+/// sections resolving reads (a module with nothing to do: its headers, and
+/// its .BTF's strings when it may need repairs).
+fn load(file: &Path, opts: &ResolveOptions) -> Result<crate::elf::Loaded, Error> {
+    let whole = opts.output.is_some() || opts.kfunc_tags;
+    let own = opts.src.btf.is_none();
+    crate::elf::load(
+        file,
+        crate::elf::Want {
+            symbols: false,
+            // Without a base, vmlinux's own BTF is read in pieces as it is
+            // resolved against (Streamed), never whole.
+            btf: own && opts.src.base.is_some(),
+            // With nothing to do, a module's own BTF is looked at only for
+            // names C never has: its strings are enough to tell.
+            btf_always: false,
+            btf_strings: own && opts.src.base.is_some(),
+            whole,
+            ids_only: true,
+        },
+    )
+}
+
+/// No `.BTF_ids` or no symbol table: nothing to resolve, as for
+/// resolve_btfids. A module's own BTF is still made acceptable to the
+/// kernel when it may need it (split BTF with names C never has): its
+/// strings say, and only then is all of it read, and the ELF with it.
+fn nothing_to_do(
+    file: &Path,
+    opts: &ResolveOptions,
+    loaded: &crate::elf::Loaded,
+    elf: &crate::elf::ElfInfo<'_>,
+    mut rep: ResolveReport,
+) -> Result<ResolveReport, Error> {
+    let f = file.display().to_string();
+    let file_len = elf.file_len;
+    if opts.strict {
+        return Err(Error::refused(format!(
+            "Cannot find {BTF_IDS_SECTION} or symbols sections (--strict)"
+        ))
+        .file(&f));
+    }
+    if opts.verbose >= 1 {
+        rep.debug.push(format!(
+            "Cannot find {BTF_IDS_SECTION} or symbols sections, nothing to do"
+        ));
+    }
+    rep.nothing_to_do = true;
+    // Still make a module's own BTF acceptable to the kernel, when it
+    // may need it (split BTF with names C never has): its strings say,
+    // and only then is all of it read.
+    let mut fixed_btf: Option<(usize, Vec<u8>)> = None;
+    let may = elf.btf.is_some_and(|s| {
+        loaded
+            .btf_strings(s)
+            .is_none_or(own_btf::strings_need_fixes)
+    });
+    if opts.src.btf.is_none() && opts.src.base.is_some() && may {
+        // The symbol tables too: a file that is written must pass every
+        // check a whole parse makes (`inspect` refuses a bad symbol
+        // name, so a repair must not go ahead on one).
+        let full = crate::elf::load(
+            file,
+            crate::elf::Want {
+                btf_always: true,
+                symbols: true,
+                ids_only: true,
+                ..Default::default()
+            },
+        )?;
+        let elf = full.elf().map_err(|e| e.file(&f))?;
+        let bytes = BtfBytes::load(&opts.src, file, &elf)?;
+        let base = bytes.parse_base()?;
+        if let Some((bsec, fixed)) = own_btf::fix_own(
+            &f,
+            &elf,
+            base.as_ref(),
+            bytes.base_name(),
+            !opts.no_kernel_types,
+        )? {
+            crate::resolve::report::note_fixes(&mut rep, &fixed, opts.verbose);
+            fixed_btf = fixed.btf.map(|b| (bsec.file_offset as usize, b));
+        }
+    }
+    rep.btf_changed = fixed_btf.is_some();
+    rep.changed = rep.btf_changed;
+    if opts.output.is_some() || rep.changed {
+        write(
+            file,
+            opts,
+            loaded,
+            file_len,
+            fixed_btf.iter().map(|(o, b)| (*o, &b[..])).collect(),
+        )?;
+    }
+    Ok(rep)
+}
+
+/// Writes the changed `parts` (file offset, bytes): in place only those
+/// bytes; with -o a whole new file.
+fn write(
+    file: &Path,
+    opts: &ResolveOptions,
+    loaded: &crate::elf::Loaded,
+    file_len: u64,
+    parts: Vec<(usize, &[u8])>,
+) -> Result<(), Error> {
+    match &opts.output {
+        Some(out) => {
+            let data = loaded.whole().ok_or_else(|| {
+                Error::internal("the file was not read whole").file(&file.display().to_string())
+            })?;
+            crate::output::write_new(out, &own_btf::splice(data, parts), &loaded.meta, opts.fsync)
+        }
+        None => {
+            let patches: Vec<(u64, &[u8])> =
+                parts.into_iter().map(|(o, b)| (o as u64, b)).collect();
+            crate::output::patch_in_place(file, &patches, file_len, opts.fsync)
+        }
+    }
+}
+
+/// `--kfunc-tags`: the file as resolved (`parts` spliced in), grown by the
+/// decl tags its kfuncs lack; `None` when every tag is there already.
+fn kfunc_tags(
+    loaded: &crate::elf::Loaded,
+    elf: &crate::elf::ElfInfo<'_>,
+    parts: &[(usize, &[u8])],
+    parsed: crate::resolve::tags::Parsed<'_, '_>,
+    col: &Collected<'_>,
+    rep: &mut ResolveReport,
+) -> Result<Option<Vec<u8>>, Error> {
+    let data = loaded
+        .whole()
+        .ok_or_else(|| Error::internal("the file was not read whole"))?;
+    let img: Vec<u8> = own_btf::splice(data, parts.to_vec()).concat();
+    let (new, added) = crate::resolve::tags::add_kfunc_tags(&img, elf, parsed, col)?;
+    rep.tags_added = added;
+    if new.is_some() {
+        rep.changed = true;
+    }
+    Ok(new)
 }

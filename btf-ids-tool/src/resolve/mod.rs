@@ -23,6 +23,7 @@
 
 pub mod hints;
 pub mod names;
+pub mod report;
 pub mod rerun;
 pub mod tags;
 
