@@ -595,10 +595,17 @@ mod tests {
         address: 0,
     };
 
+    /// `text` with `@` for the `__BTF_ID__` prefix and `$SEC` for the
+    /// section name, which btf-ids-abi alone spells.
+    fn abi(text: &str) -> String {
+        text.replace('@', btf_ids_abi::names::BTF_ID_PREFIX)
+            .replace("$SEC", btf_ids_abi::names::BTF_IDS_SECTION)
+    }
+
     fn sym(index: usize, name: &'static str, value: u64, size: u64) -> Sym<'static> {
         Sym {
             index,
-            name: name.as_bytes(),
+            name: abi(name).leak().as_bytes(),
             value,
             size,
             global: false,
@@ -612,28 +619,22 @@ mod tests {
 
     #[test]
     fn errors_in_symbol_order() {
-        let twice = "FAILED malformed data for set 's': defined twice (symbol __BTF_ID__set__s)";
+        let twice = abi("FAILED malformed data for set 's': defined twice (symbol @set__s)");
         // A second definition comes before what the reading refuses of it,
         // and before a later symbol's problem.
-        let bad_size = [
-            sym(1, "__BTF_ID__set__s", 0, 8),
-            sym(2, "__BTF_ID__set__s", 0, 6),
-        ];
+        let bad_size = [sym(1, "@set__s", 0, 8), sym(2, "@set__s", 0, 6)];
         assert_eq!(collect(&bad_size).unwrap_err().to_string(), twice);
         let later = [
-            sym(1, "__BTF_ID__set__s", 0, 8),
-            sym(2, "__BTF_ID__set__s", 8, 8),
-            sym(3, "__BTF_ID__enum__e__1", 0, 0),
+            sym(1, "@set__s", 0, 8),
+            sym(2, "@set__s", 8, 8),
+            sym(3, "@enum__e__1", 0, 0),
         ];
         assert_eq!(collect(&later).unwrap_err().to_string(), twice);
         // An address outside comes first, as resolve always had it.
-        let outside = [
-            sym(1, "__BTF_ID__set__s", 0, 8),
-            sym(2, "__BTF_ID__set__s", 0x40, 8),
-        ];
+        let outside = [sym(1, "@set__s", 0, 8), sym(2, "@set__s", 0x40, 8)];
         assert_eq!(
             collect(&outside).unwrap_err().to_string(),
-            "FAILED patching index 64 out of bounds 32 (symbol __BTF_ID__set__s)"
+            abi("FAILED patching index 64 out of bounds 32 (symbol @set__s)")
         );
     }
 
@@ -641,10 +642,10 @@ mod tests {
     fn a_kept_table_collects_the_same() {
         let syms = [
             sym(1, "l", 0, 0),
-            sym(2, "__BTF_ID__func__f__1", 0, 0),
-            sym(3, "__BTF_ID__set8__k", 4, 16),
-            sym(4, "__BTF_ID__func__f__2", 12, 0),
-            sym(5, "__BTF_ID__struct__s__3", 20, 0),
+            sym(2, "@func__f__1", 0, 0),
+            sym(3, "@set8__k", 4, 16),
+            sym(4, "@func__f__2", 12, 0),
+            sym(5, "@struct__s__3", 20, 0),
         ];
         let a = collect(&syms).unwrap();
         let b = Collected::from_table(&Table::from_symbols(&syms, SEC).unwrap()).unwrap();

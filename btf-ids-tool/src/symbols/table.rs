@@ -344,10 +344,17 @@ mod tests {
         address: 0x1000,
     };
 
+    /// `text` with `@` for the `__BTF_ID__` prefix and `$SEC` for the
+    /// section name, which btf-ids-abi alone spells.
+    fn abi(text: &str) -> String {
+        text.replace('@', btf_ids_abi::names::BTF_ID_PREFIX)
+            .replace("$SEC", btf_ids_abi::names::BTF_IDS_SECTION)
+    }
+
     fn sym(index: usize, name: &'static str, value: u64, size: u64) -> Sym<'static> {
         Sym {
             index,
-            name: name.as_bytes(),
+            name: abi(name).leak().as_bytes(),
             value,
             size,
             global: false,
@@ -363,10 +370,10 @@ mod tests {
     fn records_in_symbol_order() {
         let syms = [
             sym(3, "lst", 0x1010, 0),
-            sym(4, "__BTF_ID__func__f__1", 0x1004, 0),
-            sym(5, "__BTF_ID__set8__k", 0x1000, 16),
+            sym(4, "@func__f__1", 0x1004, 0),
+            sym(5, "@set8__k", 0x1000, 16),
             sym(6, "far", 0x2000, 0),
-            sym(7, "__BTF_ID__func__f__2", 0x1008, 0),
+            sym(7, "@func__f__2", 0x1008, 0),
         ];
         let t = Table::from_symbols(&syms, SEC).unwrap();
         assert_eq!(t.len(), 5);
@@ -385,7 +392,7 @@ mod tests {
                 offset: 4,
                 kind: IdKind::Func,
                 name: b"f",
-                symbol: b"__BTF_ID__func__f__1",
+                symbol: abi("@func__f__1").leak().as_bytes(),
                 index: 4
             }
         );
@@ -400,36 +407,36 @@ mod tests {
     #[test]
     fn one_message_per_problem() {
         assert_eq!(
-            msg(sym(1, "__BTF_ID__struct__s__1", 0x1010, 0)),
-            "FAILED patching index 16 out of bounds 16 (symbol __BTF_ID__struct__s__1)"
+            msg(sym(1, "@struct__s__1", 0x1010, 0)),
+            abi("FAILED patching index 16 out of bounds 16 (symbol @struct__s__1)")
         );
         assert_eq!(
-            msg(sym(1, "__BTF_ID__set__s", 0xff0, 4)),
-            "FAILED patching index -16 out of bounds 16 (symbol __BTF_ID__set__s)"
+            msg(sym(1, "@set__s", 0xff0, 4)),
+            abi("FAILED patching index -16 out of bounds 16 (symbol @set__s)")
         );
         assert_eq!(
-            msg(sym(1, "__BTF_ID__set__s", 0x1000, 6)),
-            "set symbol size 6 is not a positive multiple of 4 (symbol __BTF_ID__set__s)"
+            msg(sym(1, "@set__s", 0x1000, 6)),
+            abi("set symbol size 6 is not a positive multiple of 4 (symbol @set__s)")
         );
         assert_eq!(
-            msg(sym(1, "__BTF_ID__set8__k", 0x1000, 0)),
-            "set symbol size 0 is not a positive multiple of 8 (symbol __BTF_ID__set8__k)"
+            msg(sym(1, "@set8__k", 0x1000, 0)),
+            abi("set symbol size 0 is not a positive multiple of 8 (symbol @set8__k)")
         );
         assert_eq!(
-            msg(sym(1, "__BTF_ID__set8__k", 0x1008, 16)),
-            "set runs past the end of .BTF_ids (0x8+0x10 > 0x10) (symbol __BTF_ID__set8__k)"
+            msg(sym(1, "@set8__k", 0x1008, 16)),
+            abi("set runs past the end of $SEC (0x8+0x10 > 0x10) (symbol @set8__k)")
         );
         // The name is read first: an unparsable name outside the section.
         assert_eq!(
-            msg(sym(1, "__BTF_ID__enum__e__1", 0x5000, 0)),
-            "FAILED unsupported prefix enum__e__1 (symbol __BTF_ID__enum__e__1)"
+            msg(sym(1, "@enum__e__1", 0x5000, 0)),
+            abi("FAILED unsupported prefix enum__e__1 (symbol @enum__e__1)")
         );
         let syms = [
-            sym(1, "__BTF_ID__func__f__1", 0x1000, 0),
-            sym(2, "__BTF_ID__set__s", 0x1000, 6),
-            sym(3, "__BTF_ID__func__g", 0x1000, 0),
+            sym(1, "@func__f__1", 0x1000, 0),
+            sym(2, "@set__s", 0x1000, 6),
+            sym(3, "@func__g", 0x1000, 0),
         ];
         let e = Table::from_symbols(&syms, SEC).unwrap_err();
-        assert_eq!((e.index, e.symbol), (2, &b"__BTF_ID__set__s"[..]));
+        assert_eq!((e.index, e.symbol), (2, abi("@set__s").as_bytes()));
     }
 }
