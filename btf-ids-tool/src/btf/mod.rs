@@ -158,7 +158,7 @@ fn err<T>(offset: usize, msg: impl Into<String>) -> Result<T, BtfError> {
 /// The `u32` at `at` in `b` in the blob's byte order (0 past the end, which
 /// the callers' length checks rule out).
 #[inline(always)]
-fn word<const BE: bool>(b: &[u8], at: usize) -> u32 {
+pub(crate) fn word<const BE: bool>(b: &[u8], at: usize) -> u32 {
     match b.get(at..at + 4) {
         Some(&[x0, x1, x2, x3]) if BE => u32::from_be_bytes([x0, x1, x2, x3]),
         Some(&[x0, x1, x2, x3]) => u32::from_le_bytes([x0, x1, x2, x3]),

@@ -22,7 +22,7 @@
 //! says what and where.
 
 use crate::btf::shape::RECORDS;
-use crate::btf::{kind, Header, TypeVisitor, HEADER_LEN, MAX_NR_TYPES, TYPE_LEN};
+use crate::btf::{kind, word, Header, TypeVisitor, HEADER_LEN, MAX_NR_TYPES, TYPE_LEN};
 use std::fs::File;
 use std::io;
 
@@ -266,15 +266,6 @@ where
         scan_types::<true, B, V>(blob, &h, visitor, caps)
     } else {
         scan_types::<false, B, V>(blob, &h, visitor, caps)
-    }
-}
-
-#[inline(always)]
-fn word<const BE: bool>(b: &[u8], at: usize) -> u32 {
-    match b.get(at..at + 4) {
-        Some(&[x0, x1, x2, x3]) if BE => u32::from_be_bytes([x0, x1, x2, x3]),
-        Some(&[x0, x1, x2, x3]) => u32::from_le_bytes([x0, x1, x2, x3]),
-        _ => 0,
     }
 }
 

@@ -587,6 +587,7 @@ fn sort_region(elf: &ElfInfo<'_>, region: &mut [u8], unit: usize) {
 mod tests {
     use super::*;
     use crate::elf::Sym;
+    use crate::symbols::table::tests::{abi, sym};
 
     const SEC: SectionInfo = SectionInfo {
         index: 1,
@@ -594,24 +595,6 @@ mod tests {
         size: 0x20,
         address: 0,
     };
-
-    /// `text` with `@` for the `__BTF_ID__` prefix and `$SEC` for the
-    /// section name, which btf-ids-abi alone spells.
-    fn abi(text: &str) -> String {
-        text.replace('@', btf_ids_abi::names::BTF_ID_PREFIX)
-            .replace("$SEC", btf_ids_abi::names::BTF_IDS_SECTION)
-    }
-
-    fn sym(index: usize, name: &'static str, value: u64, size: u64) -> Sym<'static> {
-        Sym {
-            index,
-            name: abi(name).leak().as_bytes(),
-            value,
-            size,
-            global: false,
-            hidden: false,
-        }
-    }
 
     fn collect(syms: &[Sym<'static>]) -> Result<Collected<'static>, Error> {
         Collected::build(table::records(syms, SEC), syms.len())

@@ -334,7 +334,7 @@ impl<'a> Table<'a> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     const SEC: SectionInfo = SectionInfo {
@@ -346,12 +346,13 @@ mod tests {
 
     /// `text` with `@` for the `__BTF_ID__` prefix and `$SEC` for the
     /// section name, which btf-ids-abi alone spells.
-    fn abi(text: &str) -> String {
+    pub(crate) fn abi(text: &str) -> String {
         text.replace('@', btf_ids_abi::names::BTF_ID_PREFIX)
             .replace("$SEC", btf_ids_abi::names::BTF_IDS_SECTION)
     }
 
-    fn sym(index: usize, name: &'static str, value: u64, size: u64) -> Sym<'static> {
+    /// A local symbol named `abi(name)`.
+    pub(crate) fn sym(index: usize, name: &'static str, value: u64, size: u64) -> Sym<'static> {
         Sym {
             index,
             name: abi(name).leak().as_bytes(),
