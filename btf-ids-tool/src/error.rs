@@ -236,11 +236,11 @@ mod tests {
         );
         let placed = Error::read("No such file or directory")
             .file("m.ko")
-            .symbol("__BTF_ID__set__s")
+            .symbol("set_sym")
             .at(0x40);
         assert_eq!(
             placed.to_string(),
-            "m.ko: cannot read: No such file or directory (symbol __BTF_ID__set__s) (offset 0x40)"
+            "m.ko: cannot read: No such file or directory (symbol set_sym) (offset 0x40)"
         );
         assert_eq!(placed.message(), "cannot read: No such file or directory");
     }
