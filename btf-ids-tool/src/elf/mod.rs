@@ -87,10 +87,31 @@ impl std::fmt::Debug for Src<'_> {
     }
 }
 
+/// The `object` crate's parse of the file, kept for what needs more than
+/// [`ElfInfo`] holds (the function symbols of `resolve`'s hints), so that
+/// the file is parsed once.
+enum Parsed<'a> {
+    Whole(object::File<'a, &'a [u8]>),
+    Parts(object::File<'a, &'a Sparse>),
+    /// Only the headers were read ([`ElfInfo::parse_headers`]).
+    Headers,
+}
+
+impl std::fmt::Debug for Parsed<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Parsed::Whole(_) => "Whole",
+            Parsed::Parts(_) => "Parts",
+            Parsed::Headers => "Headers",
+        })
+    }
+}
+
 /// What we read from an ELF file.
 #[derive(Debug)]
 pub struct ElfInfo<'a> {
     src: Src<'a>,
+    parsed: Parsed<'a>,
     /// The file's size.
     pub file_len: u64,
     /// ELFCLASS64.
@@ -164,24 +185,29 @@ fn malformed<'d, R: ReadRef<'d>>(r: R, e: object::read::Error) -> Error {
 impl<'a> ElfInfo<'a> {
     /// Parses `data` as an ELF file of either class and byte order.
     pub fn parse(data: &'a [u8]) -> Result<Self, Error> {
-        Self::parse_full(data, Src::Whole(data), false)
+        Self::parse_full(data, Src::Whole(data), false, Parsed::Whole)
     }
 
     /// Parses the parts of a file that [`load`] read, symbols and all (the
     /// same checks and errors as [`ElfInfo::parse`] on the whole file,
     /// provided the symbol tables were read).
     pub fn parse_parts(parts: &'a Sparse) -> Result<Self, Error> {
-        Self::parse_full(parts, Src::Parts(parts), false)
+        Self::parse_full(parts, Src::Parts(parts), false, Parsed::Parts)
     }
 
     /// [`ElfInfo::parse_parts`] keeping, of the symbols in `.BTF_ids`, only
     /// the `__BTF_ID__` ones (what `resolve` needs; a section with many
     /// list labels costs no memory for them).
     pub fn parse_parts_ids(parts: &'a Sparse) -> Result<Self, Error> {
-        Self::parse_full(parts, Src::Parts(parts), true)
+        Self::parse_full(parts, Src::Parts(parts), true, Parsed::Parts)
     }
 
-    fn parse_full<R: ReadRef<'a>>(r: R, src: Src<'a>, ids_only: bool) -> Result<Self, Error> {
+    fn parse_full<R: ReadRef<'a>>(
+        r: R,
+        src: Src<'a>,
+        ids_only: bool,
+        keep: fn(object::File<'a, R>) -> Parsed<'a>,
+    ) -> Result<Self, Error> {
         let len = r.len().unwrap_or(0);
         match FileKind::parse(r) {
             Ok(FileKind::Elf32) | Ok(FileKind::Elf64) => {}
@@ -259,6 +285,7 @@ impl<'a> ElfInfo<'a> {
         }
         Ok(ElfInfo {
             src,
+            parsed: keep(file),
             file_len: len,
             is_64,
             big_endian,
@@ -341,6 +368,7 @@ impl<'a> ElfInfo<'a> {
         }
         Ok(ElfInfo {
             src: Src::Parts(parts),
+            parsed: Parsed::Headers,
             file_len: len,
             is_64: header.is_class_64(),
             big_endian: header.is_big_endian(),
@@ -362,12 +390,16 @@ impl<'a> ElfInfo<'a> {
         }
     }
 
-    /// Runs `f` on the whole file as parsed by the `object` crate (`None`
-    /// when it does not parse).
+    /// Runs `f` on the whole file as parsed by the `object` crate: the
+    /// parse [`ElfInfo`] was made from, or, after
+    /// [`ElfInfo::parse_headers`], a parse of the parts read (`None` when
+    /// it does not parse).
     pub fn with_object<T>(&self, f: impl FnOnce(&dyn ObjectView<'a>) -> T) -> Option<T> {
-        match self.src {
-            Src::Whole(d) => object::File::parse(d).ok().map(|o| f(&o)),
-            Src::Parts(p) => object::File::parse(p).ok().map(|o| f(&o)),
+        match (&self.parsed, self.src) {
+            (Parsed::Whole(o), _) => Some(f(o)),
+            (Parsed::Parts(o), _) => Some(f(o)),
+            (Parsed::Headers, Src::Whole(d)) => object::File::parse(d).ok().map(|o| f(&o)),
+            (Parsed::Headers, Src::Parts(p)) => object::File::parse(p).ok().map(|o| f(&o)),
         }
     }
 
