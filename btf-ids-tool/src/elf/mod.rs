@@ -20,7 +20,7 @@ use crate::Error;
 use object::elf::{FileHeader32, FileHeader64, ELFCLASS32, ELFCLASS64};
 use object::read::elf::{FileHeader, SectionHeader};
 use object::read::{Object, ObjectSection, ObjectSymbol, ObjectSymbolTable, ReadRef};
-use object::{Endianness, FileKind, Pod, SectionKind, SymbolKind, SymbolSection};
+use object::{Endian, Endianness, FileKind, Pod, SectionKind, SymbolKind, SymbolSection};
 
 pub use btf_ids_abi::names::{has_btf_id_prefix, BTF_IDS_SECTION, BTF_ID_PREFIX, BTF_SECTION};
 pub use load::{load, load_parts, Loaded, Want};
@@ -403,25 +403,26 @@ impl<'a> ElfInfo<'a> {
         }
     }
 
+    /// The file's byte order, as the `object` crate's endian type.
+    pub fn endian(&self) -> Endianness {
+        if self.big_endian {
+            Endianness::Big
+        } else {
+            Endianness::Little
+        }
+    }
+
     /// Reads a `u32` in the file's byte order.
     pub fn read_u32(&self, b: &[u8], off: usize) -> Option<u32> {
         let w: [u8; 4] = b.get(off..off.checked_add(4)?)?.try_into().ok()?;
-        Some(if self.big_endian {
-            u32::from_be_bytes(w)
-        } else {
-            u32::from_le_bytes(w)
-        })
+        Some(self.endian().read_u32_bytes(w))
     }
 
     /// Writes a `u32` in the file's byte order.
     pub fn write_u32(&self, b: &mut [u8], off: usize, v: u32) -> bool {
         match off.checked_add(4).and_then(|e| b.get_mut(off..e)) {
             Some(w) => {
-                w.copy_from_slice(&if self.big_endian {
-                    v.to_be_bytes()
-                } else {
-                    v.to_le_bytes()
-                });
+                w.copy_from_slice(&self.endian().write_u32_bytes(v));
                 true
             }
             None => false,

@@ -545,14 +545,10 @@ fn write_word(
 /// only read; the sort is adaptive, so a sorted run plus a few records
 /// costs a merge.
 fn sort_region(elf: &ElfInfo<'_>, region: &mut [u8], unit: usize) {
-    let be = elf.big_endian;
+    let endian = elf.endian();
     let key = move |r: &[u8]| -> i32 {
-        let w = [r[0], r[1], r[2], r[3]];
-        (if be {
-            u32::from_be_bytes(w)
-        } else {
-            u32::from_le_bytes(w)
-        }) as i32
+        use object::Endian;
+        endian.read_u32_bytes([r[0], r[1], r[2], r[3]]) as i32
     };
     let sorted = region
         .chunks_exact(unit)
