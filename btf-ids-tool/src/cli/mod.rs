@@ -9,6 +9,7 @@ mod args;
 
 use crate::commands::{self, ResolveOptions};
 use crate::render::{self, JsonOut, TextOut};
+use crate::{Error, ErrorKind};
 use args::{parse, Cmd};
 use std::io::Write;
 use std::path::PathBuf;
@@ -21,6 +22,18 @@ fn fail(e: impl std::fmt::Display) -> i32 {
     1
 }
 
+/// Writes `report` on stdout as `serde_json::to_string_pretty` makes it,
+/// and a newline. What cannot be written is dropped, as for [`fail`]'s
+/// message: the report is the command's output, not its verdict.
+fn print_json(report: &impl serde::Serialize) {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let _ = serde_json::to_writer_pretty(&mut out, report)
+        .map_err(std::io::Error::from)
+        .and_then(|()| out.write_all(b"\n"))
+        .and_then(|()| out.flush());
+}
+
 /// `btf-ids resolve`, printing as resolve_btfids does.
 fn resolve(file: &std::path::Path, opts: &ResolveOptions, json: bool) -> i32 {
     match commands::resolve(file, opts) {
@@ -31,11 +44,7 @@ fn resolve(file: &std::path::Path, opts: &ResolveOptions, json: bool) -> i32 {
             let _ = err.flush();
             drop(err);
             if json {
-                let stdout = std::io::stdout();
-                let mut out = std::io::BufWriter::new(stdout.lock());
-                let _ = serde_json::to_writer_pretty(&mut out, &r);
-                let _ = out.write_all(b"\n");
-                let _ = out.flush();
+                print_json(&r);
             }
             0
         }
@@ -142,7 +151,7 @@ pub fn run() -> i32 {
             let flushed = std::io::Write::flush(&mut out);
             match (res, flushed) {
                 (Err(e), _) => fail(e),
-                (Ok(()), Err(e)) => fail(format!("cannot write the report: {e}")),
+                (Ok(()), Err(e)) => fail(Error::new(ErrorKind::Report(e.to_string()))),
                 (Ok(()), Ok(())) => 0,
             }
         }
@@ -160,11 +169,7 @@ pub fn run() -> i32 {
         } => match commands::check_with(&file, &src, no_kernel_types) {
             Ok(r) => {
                 if json {
-                    let stdout = std::io::stdout();
-                    let mut out = stdout.lock();
-                    let _ = serde_json::to_writer_pretty(&mut out, &r)
-                        .map_err(std::io::Error::from)
-                        .and_then(|()| out.write_all(b"\n"));
+                    print_json(&r);
                 } else {
                     let stderr = std::io::stderr();
                     let mut err = std::io::BufWriter::with_capacity(1 << 16, stderr.lock());

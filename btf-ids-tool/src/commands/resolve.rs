@@ -40,7 +40,6 @@ pub fn resolve(file: &Path, opts: &ResolveOptions) -> Result<ResolveReport, Erro
     let loaded = load(file, opts)?;
     let mut elf = loaded.elf().map_err(|e| e.file(&f))?;
     let out_path = opts.output.clone().unwrap_or_else(|| file.to_path_buf());
-    // In place, only the changed bytes are written; -o writes a whole file.
     let file_len = elf.file_len;
     let mut rep = ResolveReport {
         file: f.clone(),

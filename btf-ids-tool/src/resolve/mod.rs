@@ -187,20 +187,8 @@ impl Matches {
     }
 }
 
-/// A set or set8 symbol.
-#[derive(Debug, Clone)]
-pub struct SetSym<'a> {
-    /// Set name (after `set__` / `set8__`).
-    pub name: &'a [u8],
-    /// Set8.
-    pub set8: bool,
-    /// Section-relative address.
-    pub addr: u64,
-    /// `st_size`.
-    pub size: u64,
-    /// Symbol table index.
-    pub sym_index: usize,
-}
+/// A set symbol of the section, as the symbol table reading gives it.
+pub use crate::symbols::table::SetSym;
 
 /// Everything collected from the symbol table.
 #[derive(Debug, Default)]
@@ -272,13 +260,7 @@ impl<'a> Collected<'a> {
                         return Err(Error::resolve("set count overflows 32 bits")
                             .symbol(&String::from_utf8_lossy(s.symbol)));
                     }
-                    c.sets.push(SetSym {
-                        name: s.name,
-                        set8: s.set8,
-                        addr: s.offset,
-                        size: s.size,
-                        sym_index: s.index,
-                    });
+                    c.sets.push(s);
                     continue;
                 }
                 Err(e) => {
@@ -497,10 +479,10 @@ impl<'a> Collected<'a> {
         let order = self.sets_order();
         for s in &order {
             let cnt = (s.size / if s.set8 { 8 } else { 4 }) - 1;
-            write_word(elf, ids, s.addr, cnt as u32, s.name)?;
+            write_word(elf, ids, s.offset, cnt as u32, s.name)?;
         }
         for s in &order {
-            let start = (s.addr & !3) as usize;
+            let start = (s.offset & !3) as usize;
             let cnt = elf.read_u32(ids, start).unwrap_or(0) as usize;
             let (hdr, unit) = if s.set8 { (8, 8) } else { (4, 4) };
             let body = cnt
@@ -638,11 +620,11 @@ mod tests {
                         .collect()
                 })
                 .collect();
-            let sets: Vec<_> = c.sets.iter().map(|s| (s.name, s.addr, s.size)).collect();
+            let sets: Vec<_> = c.sets.iter().map(|s| (s.name, s.offset, s.size)).collect();
             (names, sets, c.nr)
         };
         assert_eq!(view(&a), view(&b));
         assert_eq!(a.nr, [1, 0, 0, 2]);
-        assert_eq!(a.sets[0].sym_index, 3);
+        assert_eq!(a.sets[0].index, 3);
     }
 }

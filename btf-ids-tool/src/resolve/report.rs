@@ -215,7 +215,7 @@ pub(crate) fn patch(
         rep.sets.push(SetReport {
             name: String::from_utf8_lossy(s.name).into_owned(),
             set8: s.set8,
-            count: s.size / if s.set8 { 8 } else { 4 } - 1,
+            count: s.count(),
         });
     }
     if how.strict && (!rep.unresolved.is_empty() || !rep.ambiguous.is_empty()) {

@@ -30,13 +30,13 @@ pub struct Resolved {
 /// bytes as read) shows resolved.
 pub fn first_resolved(elf: &ElfInfo<'_>, col: &Collected<'_>, ids: &[u8]) -> Option<Resolved> {
     let mut sets: Vec<&SetSym<'_>> = col.sets.iter().filter(|s| s.set8).collect();
-    sets.sort_by_key(|s| s.addr);
+    sets.sort_by_key(|s| s.offset);
     sets.into_iter().find_map(|s| {
-        let count = elf.read_u32(ids, s.addr as usize).unwrap_or(0);
+        let count = elf.read_u32(ids, s.offset as usize).unwrap_or(0);
         let n = (s.size / 8).saturating_sub(1);
         let filled = (0..n)
             .filter(|i| {
-                elf.read_u32(ids, (s.addr + 8 + 8 * i) as usize)
+                elf.read_u32(ids, (s.offset + 8 + 8 * i) as usize)
                     .unwrap_or(0)
                     != 0
             })
@@ -45,7 +45,7 @@ pub fn first_resolved(elf: &ElfInfo<'_>, col: &Collected<'_>, ids: &[u8]) -> Opt
             name: String::from_utf8_lossy(s.name).into_owned(),
             count,
             ids: filled,
-            offset: s.addr,
+            offset: s.offset,
         })
     })
 }

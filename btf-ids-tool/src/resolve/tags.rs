@@ -40,7 +40,7 @@ pub fn kfuncs_of(
 ) -> Result<BTreeMap<u32, u32>, Error> {
     let mut out: BTreeMap<u32, u32> = BTreeMap::new();
     for s in col.sets.iter().filter(|s| s.set8) {
-        let at = s.addr as usize;
+        let at = s.offset as usize;
         let hdr_flags = elf.read_u32(ids, at + 4).unwrap_or(0);
         if hdr_flags & BTF_SET8_KFUNCS == 0 {
             continue;
@@ -100,10 +100,7 @@ pub fn add_tags(
     if wanted.is_empty() {
         return Ok(None);
     }
-    let be = btf.is_big_endian();
-    let w32 = |v: &mut Vec<u8>, x: u32| {
-        v.extend_from_slice(&if be { x.to_be_bytes() } else { x.to_le_bytes() })
-    };
+    let w32 = |v: &mut Vec<u8>, x: u32| v.extend_from_slice(&btf.encode_u32(x));
     let old_types = btf.type_section();
     let old_strs = btf.string_section();
     let own_str_base = btf.strings_len() - old_strs.len() as u32;
