@@ -4,10 +4,42 @@
 use crate::btf::{Btf, NoVisitor, TypeVisitor};
 use crate::elf::ElfInfo;
 use crate::error::LoadBtf;
-use crate::input::Contents;
+use crate::input::{Contents, Sparse};
 use crate::resolve::Collected;
 use crate::{Error, ErrorKind};
 use std::path::{Path, PathBuf};
+
+/// Where a file's BTF is, as libbpf's `btf__parse` takes it: an ELF's
+/// `.BTF` section, or the whole file (raw BTF). Returns the open file and
+/// the range; with `read`, those bytes are read into it too (else only the
+/// headers are).
+fn locate_btf(path: &Path, read: bool) -> Result<(Sparse, u64, u64), Error> {
+    let p = path.display().to_string();
+    let cannot = |e: std::io::Error| Error::read(e).file(&p);
+    let (mut parts, meta) = Sparse::open(path).map_err(cannot)?;
+    parts.add(0, 4).map_err(cannot)?;
+    if parts.get(0, 4) != Some(b"\x7fELF") {
+        let len = parts.file_len();
+        if read {
+            parts.add(0, len).map_err(cannot)?;
+        }
+        return Ok((parts, 0, len));
+    }
+    let want = crate::elf::Want {
+        btf_always: read,
+        ..Default::default()
+    };
+    let loaded = crate::elf::load_parts(path, parts, meta, want)?;
+    let sec = loaded.elf().map_err(|e| e.file(&p))?.btf;
+    match sec {
+        Some(s) => Ok((loaded.parts, s.file_offset, s.size)),
+        None => Err(Error::new(ErrorKind::NoBtfSection {
+            from: p.clone(),
+            use_btf: false,
+        })
+        .file(&p)),
+    }
+}
 
 /// Raw BTF bytes from a file: an ELF's `.BTF` section, or the file itself
 /// (raw BTF such as /sys/kernel/btf/vmlinux, mapped), as libbpf's
@@ -17,35 +49,12 @@ use std::path::{Path, PathBuf};
 /// through libelf); kernel BTF in sysfs is mapped, any other file read
 /// whole.
 pub fn btf_bytes_of(path: &Path) -> Result<Contents, Error> {
-    let p = path.display().to_string();
-    let cannot = |e: std::io::Error| Error::read(e).file(&p);
     if path.starts_with("/sys/kernel/btf/") {
-        return crate::input::load(path).map_err(cannot);
+        return crate::input::load(path)
+            .map_err(|e| Error::read(e).file(&path.display().to_string()));
     }
-    let (mut parts, meta) = crate::input::Sparse::open(path).map_err(cannot)?;
-    parts.add(0, 4).map_err(cannot)?;
-    if parts.get(0, 4) != Some(b"\x7fELF") {
-        let len = parts.file_len();
-        parts.add(0, len).map_err(cannot)?;
-        return Ok(Contents::Part(parts, 0, len));
-    }
-    let want = crate::elf::Want {
-        btf_always: true,
-        ..Default::default()
-    };
-    let loaded = crate::elf::load_parts(path, parts, meta, want)?;
-    let sec = {
-        let elf = loaded.elf().map_err(|e| e.file(&p))?;
-        elf.btf
-    };
-    match sec {
-        Some(s) => Ok(Contents::Part(loaded.parts, s.file_offset, s.size)),
-        None => Err(Error::new(ErrorKind::NoBtfSection {
-            from: p.clone(),
-            use_btf: false,
-        })
-        .file(&p)),
-    }
+    let (parts, start, len) = locate_btf(path, true)?;
+    Ok(Contents::Part(parts, start, len))
 }
 
 /// BTF resolved against as it is read ([`crate::btf::scan`]): vmlinux's
@@ -64,7 +73,7 @@ pub(crate) enum StreamFile<'f> {
     /// The object, open already.
     Object(&'f std::fs::File),
     /// A `--btf` file.
-    Own(crate::input::Sparse),
+    Own(Sparse),
 }
 
 impl Streamed<'_> {
@@ -78,32 +87,12 @@ impl Streamed<'_> {
     /// The `--btf` file `path` (raw BTF or an ELF's `.BTF`), with the
     /// errors [`btf_bytes_of`] gives.
     pub(crate) fn open(path: &Path) -> Result<Streamed<'static>, Error> {
-        let p = path.display().to_string();
-        let cannot = |e: std::io::Error| Error::read(e).file(&p);
-        let (mut parts, meta) = crate::input::Sparse::open(path).map_err(cannot)?;
-        parts.add(0, 4).map_err(cannot)?;
-        let (start, len, parts) = if parts.get(0, 4) != Some(b"\x7fELF") {
-            let len = parts.file_len();
-            (0, len, parts)
-        } else {
-            let loaded = crate::elf::load_parts(path, parts, meta, crate::elf::Want::default())?;
-            let sec = loaded.elf().map_err(|e| e.file(&p))?.btf;
-            match sec {
-                Some(s) => (s.file_offset, s.size, loaded.parts),
-                None => {
-                    return Err(Error::new(ErrorKind::NoBtfSection {
-                        from: p.clone(),
-                        use_btf: false,
-                    })
-                    .file(&p))
-                }
-            }
-        };
+        let (parts, start, len) = locate_btf(path, false)?;
         Ok(Streamed {
             file: StreamFile::Own(parts),
             start,
             len,
-            name: p,
+            name: path.display().to_string(),
             path: Some(path.to_path_buf()),
         })
     }
