@@ -51,7 +51,9 @@ pub fn unresolved_kfuncs<'a>(
         .sets
         .iter()
         .filter(|s| {
-            s.set8 && elf.read_u32(ids, s.offset as usize + 4).unwrap_or(0) & BTF_SET8_KFUNCS != 0
+            s.flags_at()
+                .and_then(|at| elf.read_u32(ids, at as usize))
+                .is_some_and(|flags| flags & BTF_SET8_KFUNCS != 0)
         })
         .collect();
     let funcs: Vec<_> = col.names[IdKind::Func.index()]
@@ -81,7 +83,7 @@ pub fn unresolved_kfuncs<'a>(
         root
     }
     for (si, s) in kfunc_sets.iter().enumerate() {
-        let lo = points.partition_point(|&p| p < s.offset + 8) as u32;
+        let lo = points.partition_point(|&p| p < s.entry_at(0)) as u32;
         let hi = points.partition_point(|&p| p < s.offset + s.size) as u32;
         let mut i = find(&mut next, lo);
         while i < hi {

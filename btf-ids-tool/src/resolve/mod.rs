@@ -478,13 +478,13 @@ impl<'a> Collected<'a> {
         }
         let order = self.sets_order();
         for s in &order {
-            let cnt = (s.size / if s.set8 { 8 } else { 4 }) - 1;
-            write_word(elf, ids, s.offset, cnt as u32, s.name)?;
+            write_word(elf, ids, s.offset, s.count() as u32, s.name)?;
         }
         for s in &order {
             let start = (s.offset & !3) as usize;
             let cnt = elf.read_u32(ids, start).unwrap_or(0) as usize;
-            let (hdr, unit) = if s.set8 { (8, 8) } else { (4, 4) };
+            let (hdr, unit) = s.shape();
+            let (hdr, unit) = (hdr as usize, unit as usize);
             let body = cnt
                 .checked_mul(unit)
                 .and_then(|n| n.checked_add(start + hdr))

@@ -33,13 +33,8 @@ pub fn first_resolved(elf: &ElfInfo<'_>, col: &Collected<'_>, ids: &[u8]) -> Opt
     sets.sort_by_key(|s| s.offset);
     sets.into_iter().find_map(|s| {
         let count = elf.read_u32(ids, s.offset as usize).unwrap_or(0);
-        let n = (s.size / 8).saturating_sub(1);
-        let filled = (0..n)
-            .filter(|i| {
-                elf.read_u32(ids, (s.offset + 8 + 8 * i) as usize)
-                    .unwrap_or(0)
-                    != 0
-            })
+        let filled = (0..s.count())
+            .filter(|&i| elf.read_u32(ids, s.entry_at(i) as usize).unwrap_or(0) != 0)
             .count();
         (count != 0 || filled != 0).then(|| Resolved {
             name: String::from_utf8_lossy(s.name).into_owned(),

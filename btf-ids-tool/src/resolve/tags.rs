@@ -24,6 +24,7 @@ use crate::flag_names::{BTF_SET8_KFUNCS, KF_FASTCALL};
 use crate::resolve::Collected;
 use crate::symbols::names::set8_symbol;
 use crate::Error;
+use btf_ids_abi::layout::SET8_ENTRY_FLAGS_OFFSET;
 use std::collections::{BTreeMap, HashSet};
 
 /// Name of the kfunc decl tag.
@@ -39,16 +40,20 @@ pub fn kfuncs_of(
     col: &Collected<'_>,
 ) -> Result<BTreeMap<u32, u32>, Error> {
     let mut out: BTreeMap<u32, u32> = BTreeMap::new();
-    for s in col.sets.iter().filter(|s| s.set8) {
-        let at = s.offset as usize;
-        let hdr_flags = elf.read_u32(ids, at + 4).unwrap_or(0);
+    for s in &col.sets {
+        let Some(flags_at) = s.flags_at() else {
+            continue;
+        };
+        let hdr_flags = elf.read_u32(ids, flags_at as usize).unwrap_or(0);
         if hdr_flags & BTF_SET8_KFUNCS == 0 {
             continue;
         }
-        let cnt = (s.size / 8).saturating_sub(1) as usize;
-        for i in 0..cnt {
-            let p = at + 8 + 8 * i;
-            let (Some(id), Some(fl)) = (elf.read_u32(ids, p), elf.read_u32(ids, p + 4)) else {
+        for i in 0..s.count() {
+            let p = s.entry_at(i) as usize;
+            let (Some(id), Some(fl)) = (
+                elf.read_u32(ids, p),
+                elf.read_u32(ids, p + SET8_ENTRY_FLAGS_OFFSET),
+            ) else {
                 break;
             };
             if id == 0 {

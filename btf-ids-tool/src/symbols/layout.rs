@@ -388,11 +388,7 @@ impl<'t, 'a> Plan<'t, 'a> {
                     size: s.size,
                     count: Some(self.rd(s.offset)),
                     expected_count: Some(s.count()),
-                    flags: if s.set8 {
-                        Some(self.rd(s.offset + 4))
-                    } else {
-                        None
-                    },
+                    flags: s.flags_at().map(|at| self.rd(at)),
                     overlaps: overlaps.map(|j| lossy(self.sets[j].name)),
                     entries: self.entries(item, s.set8),
                 }

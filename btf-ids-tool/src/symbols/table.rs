@@ -23,6 +23,8 @@
 use crate::elf::{ElfInfo, SectionInfo, Sym, BTF_IDS_SECTION};
 use crate::symbols::names::{parse_symbol, IdKind, ParseError, Parsed};
 use crate::Error;
+use btf_ids_abi::layout::SET8_FLAGS_OFFSET;
+use btf_ids_abi::names::SetKind;
 
 /// A `__BTF_ID__<kind>__<name>__<unique>` symbol: one id slot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,22 +60,37 @@ pub struct SetSym<'a> {
 }
 
 impl SetSym<'_> {
-    /// (header bytes, entry bytes).
-    pub fn shape(&self) -> (u64, u64) {
-        entry_shape(self.set8)
+    /// Which layout the set has.
+    pub fn kind(&self) -> SetKind {
+        if self.set8 {
+            SetKind::Set8
+        } else {
+            SetKind::Set
+        }
     }
 
-    /// The entry count the size implies (resolve_btfids' `cnt`).
+    /// (header bytes, entry bytes), as btf-ids-abi lays them out.
+    pub fn shape(&self) -> (u64, u64) {
+        let kind = self.kind();
+        (kind.header() as u64, kind.entry() as u64)
+    }
+
+    /// Section-relative address of entry `i` (its id word).
+    pub fn entry_at(&self, i: u64) -> u64 {
+        let (header, entry) = self.shape();
+        self.offset + header + entry * i
+    }
+
+    /// Section-relative address of a set8's flags word (`BTF_SET8_KFUNCS`
+    /// and the like); `None` for a set, which has none.
+    pub fn flags_at(&self) -> Option<u64> {
+        self.set8.then(|| self.offset + SET8_FLAGS_OFFSET as u64)
+    }
+
+    /// The entry count the size implies (resolve_btfids' `cnt`: the size
+    /// over the entry size, less the header's one entry's worth).
     pub fn count(&self) -> u64 {
         self.size / self.shape().1 - 1
-    }
-}
-
-fn entry_shape(set8: bool) -> (u64, u64) {
-    if set8 {
-        (8, 8)
-    } else {
-        (4, 4)
     }
 }
 
@@ -226,7 +243,7 @@ fn read_symbol<'a>(sym: &Sym<'a>, sec: SectionInfo) -> Result<Record<'a>, Symbol
             index: sym.index,
         }),
         Parsed::Set { set8, name } => {
-            let (_, unit) = entry_shape(set8);
+            let unit = if set8 { SetKind::Set8 } else { SetKind::Set }.entry() as u64;
             if sym.size % unit != 0 || sym.size < unit {
                 return Err(fail(Problem::SetSize {
                     name,
