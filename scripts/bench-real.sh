@@ -20,8 +20,14 @@
 #
 # Tools: resolve_btfids (C), btf-ids as `cargo build --release` makes it, and
 # btf-ids as scripts/build-kbuild-tool.sh makes it for a kernel build (LTO,
-# static, non-PIE; docs/BENCHMARKS.md says why). Runs alternate between the tools; each
-# run works on fresh copies of its inputs, copied before the clock starts.
+# musl, static, non-PIE; docs/BENCHMARKS.md says why); and two floors,
+# scripts/floor.c linked statically with glibc and with musl (musl-tools,
+# installed when missing). Runs alternate between the tools; each run works
+# on fresh copies of its inputs, made before the clock starts as a linker
+# makes its output: a new file, written, its pages still dirty. (Copying
+# over the old file instead would make ext4 start writing it back at once,
+# auto_da_alloc's rule for a file truncated and written again, and spare
+# the C tool most of its final msync.)
 # Each process is started by scripts/rusage.c, which reports its wait4(2)
 # ru_maxrss (peak RSS) and wall time from fork to reaped: started from a
 # Python or shell harness, a child's ru_maxrss would include the harness's
@@ -49,6 +55,13 @@ gcc -O2 -o "$WORK/rusage" scripts/rusage.c
 RUSAGE=$WORK/rusage
 gcc -O2 -static -o "$WORK/floor" scripts/floor.c
 FLOOR=$WORK/floor
+if ! command -v musl-gcc >/dev/null; then
+    echo "== installing musl-tools (musl-gcc, for the musl floor)" >&2
+    SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+    $SUDO apt-get install -y -qq --no-install-recommends musl-tools >/dev/null ||
+        { echo "bench-real: cannot install musl-tools (musl-gcc); install it by hand" >&2; exit 1; }
+fi
+musl-gcc -O2 -static -o "$WORK/floor-musl" scripts/floor.c
 C_TOOL=$RESOLVE_BTFIDS_C
 
 want() { local w; for w in "${WHAT[@]}"; do [ "$w" = "$1" ] && return 0; done; return 1; }
@@ -98,11 +111,12 @@ if want hostile; then
     cargo test -q -p btf-ids-tool --release --test hostile >/dev/null
 fi
 
-python3 - "$RUNS" "$RUSAGE" "$C_TOOL" "$DYN" "$STATIC" "$WORK" "$VMLINUX" "$CORPUS" "$HOSTILE" "$FLOOR" "${WHAT[@]}" <<'PY'
+python3 - "$RUNS" "$RUSAGE" "$C_TOOL" "$DYN" "$STATIC" "$WORK" "$VMLINUX" "$CORPUS" "$HOSTILE" "$FLOOR" "$WORK/floor-musl" "${WHAT[@]}" <<'PY'
 import os, shutil, statistics, struct, subprocess, sys
-runs, rusage, ctool, dyn, static, work, vmlinux, corpus, hostile, floor = sys.argv[1:11]
+runs, rusage, ctool, dyn, static, work, vmlinux, corpus, hostile, floor, floor_musl = sys.argv[1:12]
 runs = int(runs)
-what = sys.argv[11:]
+what = sys.argv[12:]
+floors = [("floor.c (glibc)", floor), ("floor.c (musl)", floor_musl)]
 tools = [("resolve_btfids (C)", ctool), ("btf-ids", dyn), ("btf-ids kbuild", static)]
 tmp = os.path.join(work, "run")
 
@@ -143,7 +157,7 @@ def btf_ids(path):
         fh.seek(s[0])
         return fh.read(s[1])
 
-def floor_reads(f):
+def floor_reads(exe, f):
     """scripts/floor.c reading what a resolve of `f` reads, and splitting
     the BTF's string table into names."""
     s = sections(f)
@@ -154,7 +168,7 @@ def floor_reads(f):
         hdr_len, type_off, type_len, str_off, str_len = struct.unpack("<5I", fh.read(24)[4:])
     args.append(f"{off}:{hdr_len + type_off + type_len}")
     args.append(f"{off + hdr_len + str_off}:{str_len}:s")
-    return [floor, f] + args
+    return [exe, f] + args
 
 def same_output(name, files, cmdline):
     """Runs each tool once on fresh copies; all must write the same .BTF_ids."""
@@ -170,15 +184,15 @@ def same_output(name, files, cmdline):
 
 def bench(name, prepare, cmdline, floor_cmd=None, ok_status=(0,)):
     """prepare(): fresh inputs, returns the file list; cmdline(tool, f):
-    argv; floor_cmd(f): the floor's argv (a row of its own)."""
+    argv; floor_cmd(floor, f): a floor's argv (a row for each)."""
     same_output(name, prepare, cmdline)
-    rows = list(tools) + ([("floor", None)] if floor_cmd else [])
-    walls = {t: [] for t, _ in rows}
-    rss = {t: 0 for t, _ in rows}
+    rows = [(t, exe, False) for t, exe in tools] + ([(t, exe, True) for t, exe in floors] if floor_cmd else [])
+    walls = {t: [] for t, _, _ in rows}
+    rss = {t: 0 for t, _, _ in rows}
     for i in range(runs + 1):          # run 0 warms up the page cache
-        for t, exe in rows:
+        for t, exe, is_floor in rows:
             files = prepare()
-            argv = (lambda f: floor_cmd(f)) if exe is None else (lambda f: cmdline(exe, f))
+            argv = (lambda f: floor_cmd(exe, f)) if is_floor else (lambda f: cmdline(exe, f))
             w, r, st = measure([argv(f) for f in files])
             bad = [s for s in st if s not in ok_status]
             if bad:
@@ -186,15 +200,24 @@ def bench(name, prepare, cmdline, floor_cmd=None, ok_status=(0,)):
             if i:
                 walls[t].append(w / 1000)
                 rss[t] = max(rss[t], r)
-    for t, _ in rows:
+    for t, _, _ in rows:
         v = walls[t]
         results.append((name, t, statistics.median(v), min(v), max(v), rss[t] / 1024))
         print(f"{name:14} {t:20} median {statistics.median(v):9.2f} ms  min {min(v):9.2f}  max {max(v):9.2f}  peak RSS {rss[t]/1024:7.1f} MiB", file=sys.stderr)
 
+def new_copy(src, dst):
+    """`src` written to `dst` as a new file, as a linker writes its output
+    (it removes the old one first): the pages stay dirty until the kernel's
+    writeback gets to them, with no early writeback at close (ext4 starts
+    one for a file truncated and written again)."""
+    if os.path.lexists(dst):
+        os.unlink(dst)
+    shutil.copyfile(src, dst)
+
 def fresh(src, name):
     os.makedirs(tmp, exist_ok=True)
     dst = os.path.join(tmp, name)
-    shutil.copyfile(src, dst)
+    new_copy(src, dst)
     return dst
 
 if "vmlinux" in what:
@@ -210,10 +233,10 @@ if "modules" in what:
     changed = sorted(os.path.join(d, f) for d, _, fs in os.walk(pristine) for f in fs if f.endswith(".ko"))
     def prep():
         for p in changed:
-            shutil.copyfile(p, os.path.join(mods, os.path.relpath(p, pristine)))
+            new_copy(p, os.path.join(mods, os.path.relpath(p, pristine)))
         return allmods
     print(f"modules: {len(allmods)}, {len(changed)} with .BTF_ids", file=sys.stderr)
-    bench("modules", prep, lambda exe, f: [exe, "-b", vmlinux, f], lambda f: [floor])
+    bench("modules", prep, lambda exe, f: [exe, "-b", vmlinux, f], lambda exe, f: [exe])
 if "corpus" in what:
     bench("corpus", lambda: [fresh(corpus, "corpus.o")],
           lambda exe, f: [exe, "--btf", "/sys/kernel/btf/vmlinux", f])
@@ -228,8 +251,6 @@ print("|---|---|---:|---:|---:|---:|---:|")
 c = {b: m for b, t, m, *_ in results if t == "resolve_btfids (C)"}
 for b, t, m, lo, hi, r in results:
     ratio = "" if t == "resolve_btfids (C)" else f"{c[b] / m:.2f}x"
-    if t == "floor":
-        t = "floor (scripts/floor.c)"
     print(f"| {b} | {t} | {m:.2f} | {lo:.2f} | {hi:.2f} | {r:.1f} | {ratio} |")
 shutil.rmtree(tmp, ignore_errors=True)
 PY

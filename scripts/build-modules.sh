@@ -14,8 +14,9 @@ dirs=("$@")
 [ ${#dirs[@]} -gt 0 ] || dirs=(examples/modules/rsk examples/modules/rsk-shim)
 eval "$(scripts/kernel-env.sh)"
 
-cargo build --release --quiet -p btf-ids-tool
-btf_ids=${CARGO_TARGET_DIR:-$root/target}/release/btf-ids
+# The binary a kernel build should run (the kbuild profile, musl, static),
+# so the real-kernel tests go through the build users are told to use.
+btf_ids=$(scripts/build-kbuild-tool.sh)
 
 mkdir -p "$out"
 for d in "${dirs[@]}"; do

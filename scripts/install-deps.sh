@@ -9,6 +9,7 @@
 # and GNU as for the other architectures the macros' text is proven on
 # (btf-ids-tool/tests/arch.rs, docs/ARCHITECTURES.md): binutils-<triple> of
 # aarch64, riscv64, s390x, armhf and ppc64el, about 2.4 MB each.
+# Also Rust's std for the host's musl target (rustup).
 # Fails with a message naming what could not be had.
 #
 # Prints nothing when everything is there. scripts/kernel-env.sh finds the
@@ -36,6 +37,15 @@ have_tools() {
     command -v gcc >/dev/null && command -v make >/dev/null &&
     for p in "${CROSS_BINUTILS[@]}"; do command -v "${p#binutils-}-as" >/dev/null || return 1; done
 }
+
+# Rust's std for the musl target: scripts/build-kbuild-tool.sh builds the
+# binary a kernel build runs (and the module tests use) against it.
+musl=$(uname -m)-unknown-linux-musl
+if [ ! -d "$(rustc --print sysroot)/lib/rustlib/$musl/lib" ]; then
+  echo "install-deps: rustup target add $musl"
+  rustup target add "$musl" >/dev/null 2>&1 ||
+    { echo "install-deps: 'rustup target add $musl' failed; the kbuild build of btf-ids needs it" >&2; exit 1; }
+fi
 
 if have_tools && "$here/kernel-env.sh" >/dev/null 2>&1; then
   exit 0

@@ -8,14 +8,25 @@
 
 #![no_main]
 
-/// The C `main`: runs [`btf_ids_tool::cli::run`], flushes stdout (the Rust
-/// runtime would), and turns a panic into exit status 101 as the Rust
-/// runtime does.
+use std::ffi::{c_char, c_int, CStr, OsString};
+use std::os::unix::ffi::OsStringExt;
+
+/// The C `main`: runs [`btf_ids_tool::cli::run`] on `argv`, flushes stdout
+/// (the Rust runtime would), and turns a panic into exit status 101 as the
+/// Rust runtime does.
 #[no_mangle]
-pub extern "C" fn main(_argc: i32, _argv: *const *const u8) -> i32 {
-    // std captures argc and argv before this runs (glibc's init_array), so
-    // `std::env::args_os` works as usual.
-    let code = std::panic::catch_unwind(btf_ids_tool::cli::run).unwrap_or(101);
+extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int {
+    // `argv` itself, not `std::env::args_os`: std fills that in before
+    // `main` on glibc only, and the kbuild build is linked with musl.
+    let args = (0..usize::try_from(argc).unwrap_or(0))
+        .map(|i| {
+            // SAFETY: the C start-up code passes `argc` pointers to
+            // NUL-terminated strings in `argv`, alive for the whole run.
+            let arg = unsafe { CStr::from_ptr(*argv.add(i)) };
+            OsString::from_vec(arg.to_bytes().to_vec())
+        })
+        .collect();
+    let code = std::panic::catch_unwind(|| btf_ids_tool::cli::run(args)).unwrap_or(101);
     use std::io::Write;
     let _ = std::io::stdout().flush();
     code

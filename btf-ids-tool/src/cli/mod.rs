@@ -92,11 +92,14 @@ fn fast_resolve_args(rest: &[std::ffi::OsString]) -> Option<(PathBuf, ResolveOpt
     Some((file?, opts))
 }
 
-/// Runs the command line of this process and returns the exit status:
-/// 0 on success, 1 on any error (reported on stderr as one line), clap's
-/// 2 on a bad command line.
-pub fn run() -> i32 {
-    let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+/// Runs the command line `args` (the program's name first, as in `argv`)
+/// and returns the exit status: 0 on success, 1 on any error (reported on
+/// stderr as one line), clap's 2 on a bad command line.
+///
+/// The caller passes the arguments because `std::env::args_os` is empty
+/// under a C `main` on musl (std captures them from glibc's init_array
+/// only), and the `kbuild` build is linked against musl.
+pub fn run(mut args: Vec<std::ffi::OsString>) -> i32 {
     // Installed as `resolve_btfids`, behave like it.
     let is_resolve_btfids = args
         .first()
