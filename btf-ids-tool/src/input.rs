@@ -276,7 +276,7 @@ impl<'a> object::ReadRef<'a> for &'a Sparse {
         let rel = (range.start - p.off) as usize;
         let end = ((range.end - p.off) as usize).min(data.len());
         let bytes = data.get(rel..end).ok_or(())?;
-        match memchr::memchr(delimiter, bytes) {
+        match crate::bytes::memchr(delimiter, bytes) {
             Some(n) => Ok(&bytes[..n]),
             None => Err(()),
         }

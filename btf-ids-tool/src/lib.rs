@@ -40,6 +40,7 @@
 #[macro_use]
 mod json;
 pub(crate) mod btf;
+mod bytes;
 pub mod cli;
 pub(crate) mod commands;
 pub(crate) mod elf;

@@ -512,7 +512,7 @@ impl<'a> Btf<'a> {
         }
         let rel = (off - self.start_str_off) as usize;
         let s = self.strs.get(rel..)?;
-        let end = memchr::memchr(0, s)?;
+        let end = crate::bytes::memchr(0, s)?;
         Some(&s[..end])
     }
 

@@ -173,7 +173,7 @@ impl<'b, B: Blob> Strings<'b, B> {
         let w = &mut self.0;
         loop {
             w.fill(at)?;
-            if let Some(i) = memchr::memrchr(0, &w.buf[..w.have]) {
+            if let Some(i) = crate::bytes::memrchr(0, &w.buf[..w.have]) {
                 w.have = i + 1;
                 return Ok(());
             }
@@ -390,7 +390,7 @@ mod tests {
             u32::MAX
         }
         fn visit(&mut self, id: u32, kind: u8, name: &[u8]) {
-            let n = memchr::memchr(0, name).unwrap_or(name.len());
+            let n = crate::bytes::memchr(0, name).unwrap_or(name.len());
             self.0.push((id, kind, name[..n].to_vec()));
         }
     }

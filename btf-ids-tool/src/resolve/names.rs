@@ -66,7 +66,7 @@ pub fn hash_cstr(s: &[u8]) -> Option<(u64, usize)> {
         i += 8;
     }
     let rest = &s[i..];
-    let n = memchr::memchr(0, rest)?;
+    let n = crate::bytes::memchr(0, rest)?;
     if n > 0 {
         h = mix(h, word_padded(&rest[..n]));
     }

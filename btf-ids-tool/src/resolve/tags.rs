@@ -115,7 +115,7 @@ pub fn add_tags(
         let needle: Vec<u8> = [name.as_bytes(), b"\0"].concat();
         let mut pos = 0usize;
         while pos < old_strs.len() {
-            let end = memchr::memchr(0, &old_strs[pos..])
+            let end = crate::bytes::memchr(0, &old_strs[pos..])
                 .map(|e| pos + e + 1)
                 .unwrap_or(old_strs.len());
             if old_strs[pos..end] == needle[..] {

@@ -109,7 +109,9 @@ pub fn check(btf: &Btf<'_>) -> Result<(), Mismatch> {
                 } else {
                     ("its own", btf.string_tail(off).unwrap_or(b""))
                 };
-                let s = &within[..memchr::memchr(0, within).unwrap_or(within.len()).min(24)];
+                let s = &within[..crate::bytes::memchr(0, within)
+                    .unwrap_or(within.len())
+                    .min(24)];
                 Some(format!(
                     "inside a string of {table} strings ('…{}')",
                     String::from_utf8_lossy(s)

@@ -120,7 +120,7 @@ pub fn plan(btf: &Btf<'_>) -> Result<Plan, Error> {
     let end_of = |off: u32| -> Option<usize> {
         let rel = off.checked_sub(own_start)? as usize;
         let tail = strs.get(rel..)?;
-        Some(rel + memchr::memchr(0, tail)?)
+        Some(rel + crate::bytes::memchr(0, tail)?)
     };
     let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     for (i, u) in all.iter().enumerate() {
@@ -235,7 +235,7 @@ pub fn plan(btf: &Btf<'_>) -> Result<Plan, Error> {
             let rel = (u.name_off - own_start) as usize - lo;
             let old = &strs[lo + rel..e];
             let cut = &new[rel..];
-            let cut = &cut[..memchr::memchr(0, cut).unwrap_or(cut.len())];
+            let cut = &cut[..crate::bytes::memchr(0, cut).unwrap_or(cut.len())];
             if old != cut && seen.insert((u.id, u.name_off)) {
                 plan.notes.push(match u.site {
                     NameSite::Type => format!(
