@@ -7,6 +7,10 @@
 #                  restore.rs), resolved as Kbuild does: `TOOL vmlinux`;
 #   vmlinux-debug  the same with 400 MB of DWARF-like sections added
 #                  (objcopy --add-section), as a vmlinux with debug info;
+#   vmlinux-debug-synced
+#                  the same, with the copy written back (fsync) before the
+#                  clock starts: the C tool's msync then has nothing to write
+#                  (not in the default set);
 #   modules        the resolve step over every module of the image package,
 #                  decompressed: `TOOL -b vmlinux m.ko` for each of the 4,230
 #                  (the 7 with .BTF_ids restored; the rest have nothing to do);
@@ -16,7 +20,8 @@
 #                  sets, 300,000 labels, 20,000 set8s with 200,000 names),
 #                  `resolve --btf vmlinux`.
 #
-# Usage: scripts/bench-real.sh [RUNS] [WHAT...]   (default 11 runs; all)
+# Usage: scripts/bench-real.sh [RUNS] [WHAT...]   (default 11 runs; all but
+#        vmlinux-debug-synced)
 #
 # Tools: resolve_btfids (C), btf-ids as `cargo build --release` makes it, and
 # btf-ids as scripts/build-kbuild-tool.sh makes it for a kernel build (LTO,
@@ -67,10 +72,10 @@ C_TOOL=$RESOLVE_BTFIDS_C
 want() { local w; for w in "${WHAT[@]}"; do [ "$w" = "$1" ] && return 0; done; return 1; }
 
 # Inputs.
-if want vmlinux || want vmlinux-debug || want modules; then
+if want vmlinux || want vmlinux-debug || want vmlinux-debug-synced || want modules; then
     [ -f "$WORK/vmlinux.restored" ] || "$RESTORE" "$VMLINUX" "$WORK/vmlinux.restored"
 fi
-if want vmlinux-debug && [ ! -f "$WORK/vmlinux-debug.restored" ]; then
+if { want vmlinux-debug || want vmlinux-debug-synced; } && [ ! -f "$WORK/vmlinux-debug.restored" ]; then
     echo "== vmlinux with 400 MB of debug sections" >&2
     args=()
     for s in info str line loclists; do
@@ -226,6 +231,14 @@ if "vmlinux" in what:
 if "vmlinux-debug" in what:
     bench("vmlinux-debug", lambda: [fresh(os.path.join(work, "vmlinux-debug.restored"), "vmlinux-debug")],
           lambda exe, f: [exe, f], floor_reads)
+if "vmlinux-debug-synced" in what:
+    def synced():
+        f = fresh(os.path.join(work, "vmlinux-debug.restored"), "vmlinux-debug")
+        fd = os.open(f, os.O_RDONLY)
+        os.fsync(fd)
+        os.close(fd)
+        return [f]
+    bench("vmlinux-debug-synced", synced, lambda exe, f: [exe, f], floor_reads)
 if "modules" in what:
     mods = os.path.join(work, "modules")
     pristine = os.path.join(work, "modules.pristine")

@@ -1,6 +1,7 @@
 /*
  * floor: what any resolver must at least spend, for scripts/bench-real.sh.
- * Built static like scripts/build-kbuild-tool.sh builds btf-ids.
+ * Built static, once with glibc and once with musl (musl-gcc), as the two
+ * start-ups btf-ids can have.
  *
  *   floor                      starts and exits (what starting a process
  *                              per module costs)
