@@ -2,12 +2,12 @@
 //! without asking the CPU what it has.
 //!
 //! `memchr::memchr` chooses between AVX2 and SSE2 on x86-64 at its first
-//! call, and finds out with about ten CPUID instructions. Under a
-//! hypervisor each CPUID traps to it (5.5 µs apiece on the VMs we measure
-//! on), so the choice alone cost 50 µs, a tenth of what a kernel build's
-//! many "nothing to do" runs take in all. SSE2 is part of x86-64 itself,
-//! so its searcher needs no probe, and for names of a few dozen bytes it
-//! is as fast as AVX2. Elsewhere `memchr` decides at compile time already.
+//! call, and finds out with seven CPUID instructions. Under a hypervisor
+//! each CPUID traps to it (5.5 µs apiece on the VMs we measure on), so the
+//! choice alone cost about 40 µs, 7% of one of a kernel build's many
+//! "nothing to do" runs. SSE2 is part of x86-64 itself, so its searcher
+//! needs no probe, and for names of a few dozen bytes it is as fast as
+//! AVX2. Elsewhere `memchr` decides at compile time already.
 
 /// The index of the first `needle` in `haystack`.
 pub(crate) fn memchr(needle: u8, haystack: &[u8]) -> Option<usize> {
