@@ -17,6 +17,7 @@ rm -rf "$mods"
 echo "vm-test: kernel $KVER ($KERNEL_IMAGE), module BTF base $VMLINUX"
 scripts/build-modules.sh "$mods" examples/modules/rsk examples/modules/rsk-shim tests/doc-module
 
+cargo build --release --quiet -p btf-ids-tool
 for ko in "$mods"/*.ko; do
   "$target/release/btf-ids" check -b "$VMLINUX" "$ko"
 done
