@@ -72,6 +72,25 @@ use std::fmt;
 pub const HEADER_LEN: usize = 24;
 /// Size of `struct btf_type` (the common part of every type record).
 pub const TYPE_LEN: usize = 12;
+/// The `BTF_KIND_*` in a type record's `info` word (bits 24 to 28).
+#[inline(always)]
+pub(crate) const fn info_kind(info: u32) -> u8 {
+    ((info >> 24) & 0x1f) as u8
+}
+
+/// The `vlen` in a type record's `info` word (bits 0 to 15): how many
+/// members, parameters or values follow the header.
+#[inline(always)]
+pub(crate) const fn info_vlen(info: u32) -> usize {
+    (info & 0xffff) as usize
+}
+
+/// The kind flag in a type record's `info` word (bit 31).
+#[inline(always)]
+pub(crate) const fn info_kflag(info: u32) -> bool {
+    info >> 31 != 0
+}
+
 /// libbpf's `BTF_MAX_STR_OFFSET`: a string section holds at most this
 /// many bytes plus one.
 pub const MAX_STR_OFFSET: u32 = 0x7fff_ffff;

@@ -4,7 +4,8 @@
 
 use super::shape::{is_ref_kind, RECORDS, SHAPES};
 use super::{
-    err, kind, word, BtfError, Header, NoVisitor, TypeHeader, TypeVisitor, MAX_NR_TYPES, TYPE_LEN,
+    err, info_kflag, info_kind, info_vlen, kind, word, BtfError, Header, NoVisitor, TypeHeader,
+    TypeVisitor, MAX_NR_TYPES, TYPE_LEN,
 };
 
 /// The funcs whose type the type pass had not seen yet, as (own index,
@@ -161,8 +162,8 @@ impl<'a> Btf<'a> {
             let name_off = word::<BE>(head, 0);
             let info = word::<BE>(head, 4);
             let target = word::<BE>(head, 8);
-            let k = ((info >> 24) & 0x1f) as u8;
-            let vlen = (info & 0xffff) as usize;
+            let k = info_kind(info);
+            let vlen = info_vlen(info);
             // The record's shape comes from a table rather than a match:
             // kinds follow each other with little pattern, and a branch per
             // kind is mispredicted about as often as it is taken.
@@ -231,7 +232,7 @@ impl<'a> Btf<'a> {
             let abs = self.types_start + rec_off;
             let rd = |at: usize| self.u32_at(self.types, rec_off + at).unwrap_or(0);
             let shape = SHAPES[(k & 31) as usize];
-            let vlen = (rd(4) & 0xffff) as usize;
+            let vlen = info_vlen(rd(4));
             let bad_name = |at: usize, what: String| -> Option<BtfError> {
                 let off = rd(at);
                 (off >= strs).then(|| BtfError {
@@ -383,9 +384,9 @@ impl<'a> Btf<'a> {
         let info = self.u32_at(self.types, off + 4).unwrap_or(0);
         TypeHeader {
             name_off: self.u32_at(self.types, off).unwrap_or(0),
-            kind: ((info >> 24) & 0x1f) as u8,
-            vlen: (info & 0xffff) as u16,
-            kflag: info >> 31 != 0,
+            kind: info_kind(info),
+            vlen: info_vlen(info) as u16,
+            kflag: info_kflag(info),
             size_or_type: self.u32_at(self.types, off + 8).unwrap_or(0),
         }
     }

@@ -22,7 +22,9 @@
 //! says what and where.
 
 use crate::btf::shape::RECORDS;
-use crate::btf::{kind, word, Header, TypeVisitor, HEADER_LEN, MAX_NR_TYPES, TYPE_LEN};
+use crate::btf::{
+    info_kind, info_vlen, kind, word, Header, TypeVisitor, HEADER_LEN, MAX_NR_TYPES, TYPE_LEN,
+};
 use std::fs::File;
 use std::io;
 
@@ -304,8 +306,8 @@ where
         let name_off = word::<BE>(head, 0);
         let info = word::<BE>(head, 4);
         let target = word::<BE>(head, 8);
-        let k = ((info >> 24) & 0x1f) as u8;
-        let vlen = (info & 0xffff) as usize;
+        let k = info_kind(info);
+        let vlen = info_vlen(info);
         let e = RECORDS[k as usize];
         if !e.valid {
             return Ok(Scanned::Invalid);

@@ -2,7 +2,7 @@
 //! that rewrite them in place.
 
 use super::shape::SHAPES;
-use super::{kind, Btf, TYPE_LEN};
+use super::{info_kind, info_vlen, kind, Btf, TYPE_LEN};
 
 /// Where a type-id word sits in a type record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,8 +51,8 @@ impl<'a> Btf<'a> {
             return;
         };
         let info = self.u32_at(rec, 4).unwrap_or(0);
-        let k = ((info >> 24) & 0x1f) as u8;
-        let vlen = (info & 0xffff) as usize;
+        let k = info_kind(info);
+        let vlen = info_vlen(info);
         let shape = SHAPES[k as usize];
         let mut emit = |site, at: usize| {
             if let Some(v) = self.u32_at(rec, at) {
@@ -82,8 +82,8 @@ impl<'a> Btf<'a> {
             return;
         };
         let info = self.u32_at(rec, 4).unwrap_or(0);
-        let k = ((info >> 24) & 0x1f) as u8;
-        let vlen = (info & 0xffff) as usize;
+        let k = info_kind(info);
+        let vlen = info_vlen(info);
         if let Some(v) = self.u32_at(rec, 0) {
             f(NameSite::Type, abs, v);
         }
